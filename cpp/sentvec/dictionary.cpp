@@ -1,0 +1,177 @@
+#include "dictionary.h"
+
+#include <cmath>
+
+#include "tokenizer.h"
+
+namespace sentvec {
+
+void Dictionary::set_args(const Args& a) {
+  minn_ = a.minn;
+  maxn_ = a.maxn;
+  bucket_ = a.bucket;
+  word_ngrams_ = a.word_ngrams;
+  label_ = a.label;
+  model_ = a.model;
+  scheme_ = a.scheme;
+}
+
+void Dictionary::assign(std::vector<Entry> entries, int32_t nwords, int32_t nlabels,
+                        int64_t ntokens, int64_t pruneidx_size,
+                        std::vector<std::pair<int32_t, int32_t>> prune_pairs, bool eos_subwords) {
+  words_ = std::move(entries);
+  nwords_ = nwords;
+  nlabels_ = nlabels;
+  ntokens_ = ntokens;
+  pruneidx_size_ = pruneidx_size;
+  prune_pairs_ = std::move(prune_pairs);
+  pruneidx_.clear();
+  for (auto& p : prune_pairs_) pruneidx_[p.first] = p.second;
+  // A table at most 70% full keeps linear probing short.
+  size_t tsize = static_cast<size_t>(std::ceil(words_.size() / 0.7)) + 1;
+  table_.assign(tsize, -1);
+  for (size_t i = 0; i < words_.size(); ++i) {
+    const std::string& w = words_[i].word;
+    int64_t s = find_slot(w, fnv1a32(w));
+    if (table_[s] == -1) table_[s] = static_cast<int32_t>(i);  // first of duplicates wins
+  }
+  for (size_t i = 0; i < words_.size(); ++i) {
+    Entry& e = words_[i];
+    e.subwords.clear();
+    e.subwords.push_back(static_cast<int32_t>(i));
+    if (maxn_ > 0 && (eos_subwords || e.word != kEos)) {
+      char_ngrams(e.word, e.subwords);
+    }
+  }
+}
+
+int64_t Dictionary::find_slot(std::string_view w, uint32_t h) const {
+  const size_t n = table_.size();
+  size_t s = h % n;
+  while (table_[s] != -1 && words_[table_[s]].word != w) s = (s + 1) % n;
+  return static_cast<int64_t>(s);
+}
+
+int32_t Dictionary::get_id(std::string_view w) const {
+  if (table_.empty()) return -1;
+  return table_[find_slot(w, fnv1a32(w))];
+}
+
+EntryType Dictionary::type_of_token(std::string_view w) const {
+  return w.substr(0, label_.size()) == label_ ? EntryType::kLabel : EntryType::kWord;
+}
+
+void Dictionary::push_hash(std::vector<int32_t>& out, int32_t id) const {
+  if (pruneidx_size_ == 0 || id < 0) return;
+  if (pruneidx_size_ > 0) {
+    auto it = pruneidx_.find(id);
+    if (it == pruneidx_.end()) return;
+    id = it->second;
+  }
+  out.push_back(nwords_ + id);
+}
+
+void Dictionary::char_ngrams(std::string_view word, std::vector<int32_t>& out,
+                             std::vector<std::string>* substrings) const {
+  if (maxn_ <= 0 || bucket_ <= 0) return;
+  std::string w;
+  w.reserve(word.size() + 2);
+  w.append(kBow).append(word).append(kEow);
+  const size_t len = w.size();
+  std::string ng;
+  for (size_t i = 0; i < len; ++i) {
+    // n counts UTF-8 characters: continuation bytes never start an n-gram.
+    if ((static_cast<unsigned char>(w[i]) & 0xC0) == 0x80) continue;
+    ng.clear();
+    size_t j = i;
+    for (int32_t n = 1; j < len && n <= maxn_; ++n) {
+      ng.push_back(w[j++]);
+      while (j < len && (static_cast<unsigned char>(w[j]) & 0xC0) == 0x80) ng.push_back(w[j++]);
+      // fastText skips single-character n-grams at either boundary ("<" or ">").
+      if (n >= minn_ && !(n == 1 && (i == 0 || j == len))) {
+        int32_t h = static_cast<int32_t>(fnv1a32(ng) % static_cast<uint32_t>(bucket_));
+        push_hash(out, h);
+        if (substrings) substrings->push_back(ng);
+      }
+    }
+  }
+}
+
+void Dictionary::word_features(std::string_view w, std::vector<int32_t>& out) const {
+  int32_t id = get_id(w);
+  if (id >= 0) {
+    const auto& sw = words_[id].subwords;
+    out.insert(out.end(), sw.begin(), sw.end());
+  } else if (w != kEos) {
+    char_ngrams(w, out);
+  }
+}
+
+void Dictionary::add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
+                                 std::vector<int32_t>& out) const {
+  if (n <= 1 || bucket_ <= 0) return;
+  const size_t sz = keys.size();
+  const uint64_t b = static_cast<uint64_t>(bucket_);
+  if (scheme_ == NgramScheme::kSentvec) {
+    for (size_t i = 0; i < sz; ++i)
+      for (size_t len = 2; len <= static_cast<size_t>(n) && i + len <= sz; ++len)
+        push_hash(out, static_cast<int32_t>(sentvec_ngram_key(&keys[i], len) % b));
+    return;
+  }
+  // fastText and sent2vec: h = h * 116049371 + key (mod 2^64), row = nwords + h % bucket.
+  for (size_t i = 0; i < sz; ++i) {
+    uint64_t h = keys[i];
+    for (size_t j = i + 1; j < sz && j < i + static_cast<size_t>(n); ++j) {
+      h = h * kNgramMul + keys[j];
+      push_hash(out, static_cast<int32_t>(h % b));
+    }
+  }
+}
+
+void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& words,
+                                 std::vector<int32_t>& labels) const {
+  words.clear();
+  labels.clear();
+  std::vector<uint64_t> keys;
+  for_each_token(text, [&](std::string_view tok) {
+    int32_t wid = get_id(tok);
+    EntryType type = wid < 0 ? type_of_token(tok) : words_[wid].type;
+    if (type == EntryType::kWord) {
+      if (wid < 0) {
+        if (tok != kEos) char_ngrams(tok, words);
+      } else if (maxn_ <= 0) {
+        words.push_back(wid);
+      } else {
+        const auto& sw = words_[wid].subwords;
+        words.insert(words.end(), sw.begin(), sw.end());
+      }
+      if (scheme_ == NgramScheme::kSentvec) {
+        keys.push_back(token_key64(tok));
+      } else {
+        // fastText keeps the 32-bit hash as int32 and widens it sign-extended.
+        keys.push_back(static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(fnv1a32(tok)))));
+      }
+    } else if (wid >= 0) {
+      labels.push_back(wid - nwords_);
+    }
+    return tok != kEos;
+  });
+  add_word_ngrams(keys, word_ngrams_, words);
+}
+
+void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const {
+  feats.clear();
+  std::vector<uint64_t> keys;
+  for_each_token(text, [&](std::string_view tok) {
+    if (tok == kEos) return false;
+    int32_t wid = get_id(tok);
+    if (wid < 0 || words_[wid].type != EntryType::kWord) return true;  // OOV dropped
+    feats.push_back(wid);
+    keys.push_back(scheme_ == NgramScheme::kSentvec ? token_key64(tok)
+                                                    : static_cast<uint64_t>(wid));
+    return true;
+  });
+  add_word_ngrams(keys, word_ngrams_, feats);
+}
+
+}  // namespace sentvec

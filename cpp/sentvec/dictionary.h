@@ -1,0 +1,93 @@
+// Vocabulary, token lookup, character n-grams and word n-gram features.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "args.h"
+#include "hashing.h"
+
+namespace sentvec {
+
+enum class EntryType : int8_t { kWord = 0, kLabel = 1 };
+
+struct Entry {
+  std::string word;
+  int64_t count = 0;
+  EntryType type = EntryType::kWord;
+  std::vector<int32_t> subwords;  ///< [own id, char n-gram rows...]
+};
+
+/// The dictionary of a model: words first, then labels.
+class Dictionary {
+ public:
+  Dictionary() = default;
+  /// Copies the options the dictionary needs (minn, maxn, bucket, label, model, scheme).
+  void set_args(const Args& a);
+
+  // ---- structure -----------------------------------------------------------------------
+  int32_t size() const { return static_cast<int32_t>(words_.size()); }
+  int32_t nwords() const { return nwords_; }
+  int32_t nlabels() const { return nlabels_; }
+  int64_t ntokens() const { return ntokens_; }
+  const Entry& entry(int32_t id) const { return words_[id]; }
+  const std::vector<Entry>& entries() const { return words_; }
+  int64_t pruneidx_size() const { return pruneidx_size_; }
+  const std::vector<std::pair<int32_t, int32_t>>& pruneidx_pairs() const { return prune_pairs_; }
+
+  /// Installs entries read from a file (or built by training) and builds the lookup table
+  /// and each word's subwords. `eos_subwords`: sent2vec gives "</s>" char n-grams too.
+  void assign(std::vector<Entry> entries, int32_t nwords, int32_t nlabels, int64_t ntokens,
+              int64_t pruneidx_size, std::vector<std::pair<int32_t, int32_t>> prune_pairs,
+              bool eos_subwords = false);
+
+  // ---- lookup --------------------------------------------------------------------------
+  int32_t get_id(std::string_view w) const;
+  EntryType type_of_token(std::string_view w) const;
+  /// Feature rows of a word: its subwords when known, its char n-grams when not.
+  void word_features(std::string_view w, std::vector<int32_t>& out) const;
+  /// Char n-gram rows of `word` (without < >); substrings receives each n-gram if given.
+  void char_ngrams(std::string_view word, std::vector<int32_t>& out,
+                   std::vector<std::string>* substrings = nullptr) const;
+  /// Appends nwords + id (after pruning remap); does nothing for a pruned-away id.
+  void push_hash(std::vector<int32_t>& out, int32_t id) const;
+
+  // ---- lines ---------------------------------------------------------------------------
+  /// fastText supervised line: word features + word n-grams (scheme), labels (0-based).
+  /// Reads up to and including the first "</s>".
+  void supervised_line(std::string_view text, std::vector<int32_t>& words,
+                       std::vector<int32_t>& labels) const;
+  /// sent2vec inference line: in-vocabulary word ids, then word n-gram rows of the ids.
+  void sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const;
+  /// Appends word n-gram rows for a sequence of token keys under the model's scheme.
+  /// For kFasttext, keys are sign-extended 32-bit hashes; kSent2vec, word ids; kSentvec,
+  /// 64-bit token keys.
+  void add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
+                       std::vector<int32_t>& out) const;
+
+  int32_t minn() const { return minn_; }
+  int32_t maxn() const { return maxn_; }
+  int32_t bucket() const { return bucket_; }
+  NgramScheme scheme() const { return scheme_; }
+
+ private:
+  int64_t find_slot(std::string_view w, uint32_t h) const;
+
+  std::vector<Entry> words_;
+  std::vector<int32_t> table_;  // open addressing, -1 = empty
+  int32_t nwords_ = 0, nlabels_ = 0;
+  int64_t ntokens_ = 0;
+  int64_t pruneidx_size_ = -1;
+  std::vector<std::pair<int32_t, int32_t>> prune_pairs_;  // file order, for identical re-save
+  std::unordered_map<int32_t, int32_t> pruneidx_;
+
+  int32_t minn_ = 3, maxn_ = 6, bucket_ = 2000000, word_ngrams_ = 1;
+  std::string label_ = "__label__";
+  ModelName model_ = ModelName::kSkipgram;
+  NgramScheme scheme_ = NgramScheme::kFasttext;
+};
+
+}  // namespace sentvec

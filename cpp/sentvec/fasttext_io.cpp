@@ -1,0 +1,632 @@
+#include "fasttext_io.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "errors.h"
+#include "memory_guard.h"
+
+namespace sentvec {
+
+// ------------------------------------------------------------------------------------------
+// Mapping
+
+Mapping::Mapping(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    throw IoError(e, path, path + ": cannot open: " + std::strerror(e));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw IoError(e, path, path + ": cannot stat: " + std::strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw IoError(EISDIR, path, path + ": is a directory, not a model file");
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ == 0) {
+    ::close(fd);
+    return;
+  }
+  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
+  int e = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) throw IoError(e, path, path + ": cannot map: " + std::strerror(e));
+  data_ = static_cast<const uint8_t*>(p);
+}
+
+Mapping::~Mapping() {
+  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+// ------------------------------------------------------------------------------------------
+// Reading
+
+namespace {
+
+constexpr char kTrailerMagic[8] = {'S', 'E', 'N', 'T', 'V', 'E', 'C', '\0'};
+constexpr int32_t kTrailerVersion = 1;
+
+/// Bounds-checked little-endian reader over a mapped file; every failure names the field
+/// and the byte offset.
+class Cursor {
+ public:
+  Cursor(const uint8_t* p, size_t n, std::string path) : p_(p), n_(n), path_(std::move(path)) {}
+  size_t offset() const { return off_; }
+  const std::string& path() const { return path_; }
+  size_t remaining() const { return n_ - off_; }
+  const uint8_t* here() const { return p_ + off_; }
+
+  [[noreturn]] void fail(const std::string& what) const { throw FormatError(path_, off_, what); }
+  void need(size_t bytes, const char* what) const {
+    if (remaining() < bytes)
+      fail(std::string("truncated file: expected ") + what + " (" + std::to_string(bytes) +
+           " bytes) but only " + std::to_string(remaining()) + " bytes remain");
+  }
+  template <typename T>
+  T get(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, p_ + off_, sizeof(T));
+    off_ += sizeof(T);
+    return v;
+  }
+  std::string cstr(const char* what) {
+    const void* z = std::memchr(p_ + off_, 0, remaining());
+    if (!z) fail(std::string("truncated file: ") + what + " has no terminating NUL byte");
+    size_t len = static_cast<const uint8_t*>(z) - (p_ + off_);
+    std::string s(reinterpret_cast<const char*>(p_ + off_), len);
+    off_ += len + 1;
+    return s;
+  }
+  void skip(size_t bytes, const char* what) {
+    need(bytes, what);
+    off_ += bytes;
+  }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  size_t off_ = 0;
+  std::string path_;
+};
+
+// Planned dense matrix: where its floats are in the file.
+struct DensePlan {
+  int64_t m = 0, n = 0;
+  size_t offset = 0;
+};
+
+DensePlan read_dense_header(Cursor& c, const char* name) {
+  DensePlan d;
+  size_t at = c.offset();
+  d.m = c.get<int64_t>("matrix row count");
+  d.n = c.get<int64_t>("matrix column count");
+  if (d.m < 0 || d.n < 0 || d.n > 1000000 || d.m > INT32_MAX)
+    throw FormatError(c.path(), static_cast<int64_t>(at),
+                      std::string("invalid ") + name + " shape " + std::to_string(d.m) + " x " +
+                          std::to_string(d.n));
+  uint64_t bytes = static_cast<uint64_t>(d.m) * static_cast<uint64_t>(d.n) * 4u;
+  if (bytes > c.remaining())
+    c.fail(std::string("truncated file: the ") + name + " (" + std::to_string(d.m) + " x " +
+           std::to_string(d.n) + " float32 = " + std::to_string(bytes) + " bytes) needs more than the " +
+           std::to_string(c.remaining()) + " bytes that remain");
+  d.offset = c.offset();
+  c.skip(static_cast<size_t>(bytes), name);
+  return d;
+}
+
+void read_pq(Cursor& c, ProductQuantizer& pq, const char* name) {
+  pq.dim = c.get<int32_t>("quantizer dim");
+  pq.nsubq = c.get<int32_t>("quantizer nsubq");
+  pq.dsub = c.get<int32_t>("quantizer dsub");
+  pq.lastdsub = c.get<int32_t>("quantizer lastdsub");
+  if (pq.dim <= 0 || pq.nsubq <= 0 || pq.dsub <= 0 || pq.lastdsub <= 0 || pq.dim > 1000000 ||
+      static_cast<int64_t>(pq.nsubq - 1) * pq.dsub + pq.lastdsub != pq.dim)
+    c.fail(std::string("inconsistent ") + name + " (dim " + std::to_string(pq.dim) + ", nsubq " +
+           std::to_string(pq.nsubq) + ", dsub " + std::to_string(pq.dsub) + ", lastdsub " +
+           std::to_string(pq.lastdsub) + ")");
+  size_t count = static_cast<size_t>(pq.dim) * ProductQuantizer::kKsub;
+  c.need(count * 4, "quantizer centroids");
+  pq.centroids.resize(count);
+  std::memcpy(pq.centroids.data(), c.here(), count * 4);
+  c.skip(count * 4, "quantizer centroids");
+}
+
+QuantMatrix read_quant(Cursor& c, const char* name) {
+  QuantMatrix q;
+  q.qnorm = c.get<uint8_t>("qnorm flag") != 0;
+  q.m = c.get<int64_t>("quantized row count");
+  q.n = c.get<int64_t>("quantized column count");
+  q.codesize = c.get<int32_t>("code size");
+  if (q.m < 0 || q.n <= 0 || q.m > INT32_MAX || q.codesize < 0)
+    c.fail(std::string("invalid ") + name + " shape " + std::to_string(q.m) + " x " +
+           std::to_string(q.n) + " (code size " + std::to_string(q.codesize) + ")");
+  c.need(static_cast<size_t>(q.codesize), "quantized codes");
+  q.codes.assign(c.here(), c.here() + q.codesize);
+  c.skip(q.codesize, "quantized codes");
+  read_pq(c, q.pq, "product quantizer");
+  if (q.pq.dim != q.n || static_cast<int64_t>(q.pq.nsubq) * q.m != q.codesize)
+    c.fail(std::string("the ") + name + " codes (" + std::to_string(q.codesize) +
+           " bytes) do not match " + std::to_string(q.m) + " rows of " +
+           std::to_string(q.pq.nsubq) + " sub-quantizers");
+  if (q.qnorm) {
+    c.need(static_cast<size_t>(q.m), "norm codes");
+    q.norm_codes.assign(c.here(), c.here() + q.m);
+    c.skip(q.m, "norm codes");
+    read_pq(c, q.npq, "norm quantizer");
+    if (q.npq.dim != 1) c.fail("the norm quantizer must have dim 1");
+  }
+  return q;
+}
+
+void parse_trailer(const std::string& payload, Model& m) {
+  std::istringstream in(payload);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    try {
+      if (k == "scheme") m.args.scheme = scheme_from_str(v);
+      else if (k == "label") m.args.label = v;
+      else if (k == "lr") m.args.lr = std::stod(v);
+      else if (k == "seed") m.args.seed = std::stoull(v);
+      else if (k == "dropoutK") m.args.dropout_k = std::stoi(v);
+      else if (k == "minCountLabel") m.args.min_count_label = std::stoi(v);
+      else if (k == "eos_subwords") m.eos_subwords = v == "1";
+      else if (k == "thread") m.args.thread = std::stoi(v);
+    } catch (const std::exception&) {
+      throw FormatError("invalid value '" + v + "' for '" + k + "' in the sentvec trailer");
+    }
+  }
+}
+
+std::string make_trailer_payload(const Model& m) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "sentvec_format=1\n";
+  o << "scheme=" << scheme_name_str(m.args.scheme) << "\n";
+  o << "label=" << m.args.label << "\n";
+  o << "lr=" << m.args.lr << "\n";
+  o << "seed=" << m.args.seed << "\n";
+  o << "dropoutK=" << m.args.dropout_k << "\n";
+  o << "minCountLabel=" << m.args.min_count_label << "\n";
+  o << "thread=" << m.args.thread << "\n";
+  o << "eos_subwords=" << (m.eos_subwords ? 1 : 0) << "\n";
+  return o.str();
+}
+
+}  // namespace
+
+std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
+  auto map = std::make_shared<Mapping>(path);
+  if (map->size() == 0) throw FormatError(path, 0, "empty file: expected a fastText model");
+  Cursor c(map->data(), map->size(), path);
+  auto result = std::make_shared<Model>();
+  Model& m = *result;
+  Args& a = m.args;
+
+  // 1. magic and version (absent in files written before mid-2017).
+  int32_t magic = c.get<int32_t>("magic number");
+  if (magic == kFasttextMagic) {
+    m.version = c.get<int32_t>("file version");
+    if (m.version > kFasttextVersion || m.version < 0)
+      throw FormatError(path, 4, "unsupported file version " + std::to_string(m.version) +
+                                     " (expected 12 or lower)");
+  } else {
+    m.legacy = true;
+    m.version = 0;
+    c = Cursor(map->data(), map->size(), path);
+  }
+
+  // 2. args.
+  size_t args_at = c.offset();
+  a.dim = c.get<int32_t>("args.dim");
+  a.ws = c.get<int32_t>("args.ws");
+  a.epoch = c.get<int32_t>("args.epoch");
+  a.min_count = c.get<int32_t>("args.minCount");
+  a.neg = c.get<int32_t>("args.neg");
+  a.word_ngrams = c.get<int32_t>("args.wordNgrams");
+  int32_t loss = c.get<int32_t>("args.loss");
+  int32_t model = c.get<int32_t>("args.model");
+  a.bucket = c.get<int32_t>("args.bucket");
+  a.minn = c.get<int32_t>("args.minn");
+  a.maxn = c.get<int32_t>("args.maxn");
+  a.lr_update_rate = c.get<int32_t>("args.lrUpdateRate");
+  a.t = c.get<double>("args.t");
+  bool args_ok = a.dim > 0 && a.dim <= 1000000 && loss >= 1 && loss <= 4 && model >= 1 &&
+                 model <= 4 && a.bucket >= 0 && a.minn >= 0 && a.maxn >= 0 && a.maxn <= 1000 &&
+                 a.word_ngrams >= 0 && std::isfinite(a.t);
+  if (!args_ok) {
+    if (m.legacy) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf,
+                    "not a fastText model: expected magic number 793712314 (bytes BA 16 4F 2F), "
+                    "found 0x%08X, and the bytes do not form an older header either",
+                    static_cast<uint32_t>(magic));
+      throw FormatError(path, 0, buf);
+    }
+    throw FormatError(path, static_cast<int64_t>(args_at),
+                      "invalid model arguments (dim " + std::to_string(a.dim) + ", loss " +
+                          std::to_string(loss) + ", model " + std::to_string(model) + ", bucket " +
+                          std::to_string(a.bucket) + ", minn " + std::to_string(a.minn) +
+                          ", maxn " + std::to_string(a.maxn) + ")");
+  }
+  a.loss = static_cast<LossName>(loss);
+  a.model = static_cast<ModelName>(model);
+  if (a.model == ModelName::kSent2vec) {
+    a.scheme = NgramScheme::kSent2vec;
+    m.eos_subwords = true;  // sent2vec's older dictionary gives "</s>" char n-grams too
+  }
+  if (m.version == 11 && a.model == ModelName::kSupervised) {
+    // fastText loads v11 supervised models without char n-grams.
+    m.header_maxn = a.maxn;
+    a.maxn = 0;
+  }
+
+  // 3. dictionary.
+  size_t dict_at = c.offset();
+  int32_t size = c.get<int32_t>("dictionary size");
+  int32_t nwords = c.get<int32_t>("dictionary nwords");
+  int32_t nlabels = c.get<int32_t>("dictionary nlabels");
+  int64_t ntokens = c.get<int64_t>("dictionary ntokens");
+  int64_t pruneidx_size = m.legacy ? -1 : c.get<int64_t>("dictionary pruneidx_size");
+  if (size < 0 || nwords < 0 || nlabels < 0 || static_cast<int64_t>(nwords) + nlabels != size ||
+      pruneidx_size < -1)
+    throw FormatError(path, static_cast<int64_t>(dict_at),
+                      "invalid dictionary header (size " + std::to_string(size) + ", nwords " +
+                          std::to_string(nwords) + ", nlabels " + std::to_string(nlabels) +
+                          ", pruneidx_size " + std::to_string(pruneidx_size) + ")");
+  // Each entry takes at least 10 bytes (NUL, count, type): check before reserving.
+  if (static_cast<uint64_t>(size) * 10u > c.remaining())
+    c.fail("truncated file: " + std::to_string(size) + " dictionary entries need at least " +
+           std::to_string(static_cast<uint64_t>(size) * 10u) + " bytes but only " +
+           std::to_string(c.remaining()) + " remain");
+  std::vector<Entry> entries(static_cast<size_t>(size));
+  for (int32_t i = 0; i < size; ++i) {
+    Entry& e = entries[i];
+    e.word = c.cstr("dictionary word");
+    e.count = c.get<int64_t>("dictionary entry count");
+    size_t type_at = c.offset();
+    int8_t type = c.get<int8_t>("dictionary entry type");
+    if (type != 0 && type != 1)
+      throw FormatError(path, static_cast<int64_t>(type_at),
+                        "invalid entry type " + std::to_string(type) + " for word " +
+                            std::to_string(i) + " (expected 0 for a word or 1 for a label)");
+    if ((type == 1) != (i >= nwords))
+      throw FormatError(path, static_cast<int64_t>(type_at),
+                        "entry " + std::to_string(i) + " is a " + (type ? "label" : "word") +
+                            " but the header says words come first (" + std::to_string(nwords) +
+                            " words, " + std::to_string(nlabels) + " labels)");
+    e.type = static_cast<EntryType>(type);
+  }
+  std::vector<std::pair<int32_t, int32_t>> prune;
+  if (pruneidx_size > 0) {
+    if (static_cast<uint64_t>(pruneidx_size) * 8u > c.remaining())
+      c.fail("truncated file: " + std::to_string(pruneidx_size) +
+             " pruned n-gram pairs need more bytes than remain");
+    prune.resize(static_cast<size_t>(pruneidx_size));
+    for (auto& p : prune) {
+      p.first = c.get<int32_t>("pruneidx key");
+      size_t at = c.offset();
+      p.second = c.get<int32_t>("pruneidx value");
+      if (p.first < 0 || p.second < 0 || p.second >= pruneidx_size)
+        throw FormatError(path, static_cast<int64_t>(at), "pruned n-gram index out of range");
+    }
+  }
+
+  // 4. matrices.
+  bool quant_input = m.legacy ? false : c.get<uint8_t>("quant_input flag") != 0;
+  DensePlan din, dout;
+  QuantMatrix qin, qout;
+  if (quant_input) qin = read_quant(c, "input matrix");
+  else din = read_dense_header(c, "input matrix");
+  bool quant_output = m.legacy ? false : c.get<uint8_t>("qout flag") != 0;
+  if (quant_output) qout = read_quant(c, "output matrix");
+  else dout = read_dense_header(c, "output matrix");
+  size_t end_of_model = c.offset();
+
+  // 5. shape checks, so that no feature id can reach past a matrix.
+  int64_t in_rows = quant_input ? qin.m : din.m, in_cols = quant_input ? qin.n : din.n;
+  int64_t out_rows = quant_output ? qout.m : dout.m, out_cols = quant_output ? qout.n : dout.n;
+  int64_t need_rows = static_cast<int64_t>(nwords) + (pruneidx_size >= 0 ? pruneidx_size : a.bucket);
+  int64_t want_out = a.model == ModelName::kSupervised ? nlabels : nwords;
+  if (in_cols != a.dim || out_cols != a.dim || in_rows < need_rows || out_rows != want_out)
+    throw FormatError(path, static_cast<int64_t>(end_of_model),
+                      "matrix shapes do not match the header: input " + std::to_string(in_rows) +
+                          " x " + std::to_string(in_cols) + " (expected at least " +
+                          std::to_string(need_rows) + " x " + std::to_string(a.dim) +
+                          "), output " + std::to_string(out_rows) + " x " +
+                          std::to_string(out_cols) + " (expected " + std::to_string(want_out) +
+                          " x " + std::to_string(a.dim) + ")");
+
+  // 6. trailer: sentvec's own, or unknown bytes kept as they are.
+  if (c.remaining() > 0) {
+    if (c.remaining() >= 20 && std::memcmp(c.here(), kTrailerMagic, 8) == 0) {
+      c.skip(8, "trailer magic");
+      int32_t tv = c.get<int32_t>("trailer version");
+      int64_t len = c.get<int64_t>("trailer length");
+      if (tv != kTrailerVersion || len < 0 || static_cast<uint64_t>(len) != c.remaining())
+        c.fail("invalid sentvec trailer (version " + std::to_string(tv) + ", length " +
+               std::to_string(len) + ", " + std::to_string(c.remaining()) + " bytes remain)");
+      parse_trailer(std::string(reinterpret_cast<const char*>(c.here()), len), m);
+      m.has_sentvec_trailer = true;
+    } else {
+      m.unknown_trailer.assign(reinterpret_cast<const char*>(c.here()), c.remaining());
+    }
+  }
+
+  // 7. storage.
+  if (!mmap) {
+    int64_t need = 0;
+    if (!quant_input) need += din.m * din.n * 4;
+    if (!quant_output) need += dout.m * dout.n * 4;
+    check_memory(need, "loading " + path);
+  }
+  auto make_dense = [&](const DensePlan& d) {
+    const float* src = reinterpret_cast<const float*>(map->data() + d.offset);
+    if (mmap) return DenseMatrix::view(d.m, d.n, src, map);
+    DenseMatrix owned(d.m, d.n);
+    if (d.m * d.n > 0) std::memcpy(owned.data_mut(), map->data() + d.offset, d.m * d.n * 4);
+    return owned;
+  };
+  m.input = quant_input ? AnyMatrix(std::move(qin)) : AnyMatrix(make_dense(din));
+  m.output = quant_output ? AnyMatrix(std::move(qout)) : AnyMatrix(make_dense(dout));
+  m.mapped = mmap;
+
+  m.dict.set_args(a);
+  m.dict.assign(std::move(entries), nwords, nlabels, ntokens, pruneidx_size, std::move(prune),
+                m.eos_subwords);
+  return result;
+}
+
+// ------------------------------------------------------------------------------------------
+// Writing
+
+void atomic_write(const std::string& path, const std::function<void(std::FILE*)>& write) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw IoError(EISDIR, path, path + ": is a directory");
+  std::string tmpl = path + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    int e = errno;
+    throw IoError(e, path, path + ": cannot create file: " + std::strerror(e));
+  }
+  ::fchmod(fd, 0644 & ~[] { mode_t u = ::umask(0); ::umask(u); return u; }());
+  std::FILE* f = ::fdopen(fd, "wb");
+  auto fail = [&](int e, const std::string& what) {
+    if (f) std::fclose(f);
+    else ::close(fd);
+    ::unlink(name.data());
+    throw IoError(e, path, path + ": " + what + ": " + std::strerror(e));
+  };
+  if (!f) fail(errno, "cannot open for writing");
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  try {
+    write(f);
+  } catch (...) {
+    std::fclose(f);
+    ::unlink(name.data());
+    throw;
+  }
+  if (std::fflush(f) != 0 || std::ferror(f)) fail(errno ? errno : EIO, "write failed");
+  if (::fsync(::fileno(f)) != 0) fail(errno, "fsync failed");
+  if (std::fclose(f) != 0) {
+    f = nullptr;
+    int e = errno;
+    ::unlink(name.data());
+    throw IoError(e, path, path + ": close failed: " + std::strerror(e));
+  }
+  f = nullptr;
+  if (::rename(name.data(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(name.data());
+    throw IoError(e, path, path + ": cannot rename the temporary file into place: " +
+                               std::strerror(e));
+  }
+}
+
+namespace {
+
+void put_bytes(std::FILE* f, const void* p, size_t n) {
+  if (n && std::fwrite(p, 1, n, f) != n) throw IoError(errno ? errno : EIO, "", "write failed");
+}
+template <typename T>
+void put(std::FILE* f, T v) {
+  put_bytes(f, &v, sizeof v);
+}
+
+void write_pq(std::FILE* f, const ProductQuantizer& pq) {
+  put<int32_t>(f, pq.dim);
+  put<int32_t>(f, pq.nsubq);
+  put<int32_t>(f, pq.dsub);
+  put<int32_t>(f, pq.lastdsub);
+  put_bytes(f, pq.centroids.data(), pq.centroids.size() * 4);
+}
+
+void write_matrix(std::FILE* f, const AnyMatrix& mat) {
+  if (const QuantMatrix* q = mat.quant()) {
+    put<uint8_t>(f, q->qnorm);
+    put<int64_t>(f, q->m);
+    put<int64_t>(f, q->n);
+    put<int32_t>(f, q->codesize);
+    put_bytes(f, q->codes.data(), q->codes.size());
+    write_pq(f, q->pq);
+    if (q->qnorm) {
+      put_bytes(f, q->norm_codes.data(), q->norm_codes.size());
+      write_pq(f, q->npq);
+    }
+  } else {
+    const DenseMatrix* d = mat.dense();
+    put<int64_t>(f, d->rows());
+    put<int64_t>(f, d->cols());
+    put_bytes(f, d->data(), static_cast<size_t>(d->rows() * d->cols()) * 4);
+  }
+}
+
+void write_model(std::FILE* f, const Model& m) {
+  const Args& a = m.args;
+  int32_t version = m.legacy ? kFasttextVersion : m.version;
+  put<int32_t>(f, kFasttextMagic);
+  put<int32_t>(f, version);
+  put<int32_t>(f, a.dim);
+  put<int32_t>(f, a.ws);
+  put<int32_t>(f, a.epoch);
+  put<int32_t>(f, a.min_count);
+  put<int32_t>(f, a.neg);
+  put<int32_t>(f, a.word_ngrams);
+  put<int32_t>(f, static_cast<int32_t>(a.loss));
+  put<int32_t>(f, static_cast<int32_t>(a.model));
+  put<int32_t>(f, a.bucket);
+  put<int32_t>(f, a.minn);
+  put<int32_t>(f, m.header_maxn >= 0 ? m.header_maxn : a.maxn);
+  put<int32_t>(f, a.lr_update_rate);
+  put<double>(f, a.t);
+  const Dictionary& d = m.dict;
+  put<int32_t>(f, d.size());
+  put<int32_t>(f, d.nwords());
+  put<int32_t>(f, d.nlabels());
+  put<int64_t>(f, d.ntokens());
+  put<int64_t>(f, d.pruneidx_size());
+  for (const Entry& e : d.entries()) {
+    put_bytes(f, e.word.data(), e.word.size() + 1);  // includes the NUL
+    put<int64_t>(f, e.count);
+    put<int8_t>(f, static_cast<int8_t>(e.type));
+  }
+  for (const auto& p : d.pruneidx_pairs()) {
+    put<int32_t>(f, p.first);
+    put<int32_t>(f, p.second);
+  }
+  put<uint8_t>(f, m.input.quantized());
+  write_matrix(f, m.input);
+  put<uint8_t>(f, m.output.quantized());
+  write_matrix(f, m.output);
+  if (m.has_sentvec_trailer) {
+    std::string payload = make_trailer_payload(m);
+    put_bytes(f, kTrailerMagic, 8);
+    put<int32_t>(f, kTrailerVersion);
+    put<int64_t>(f, static_cast<int64_t>(payload.size()));
+    put_bytes(f, payload.data(), payload.size());
+  } else {
+    put_bytes(f, m.unknown_trailer.data(), m.unknown_trailer.size());
+  }
+}
+
+}  // namespace
+
+void save_model(const Model& model, const std::string& path) {
+  atomic_write(path, [&](std::FILE* f) { write_model(f, model); });
+}
+
+void save_vectors(const Model& m, const std::string& path, const std::string& which,
+                  bool binary) {
+  if (which != "input" && which != "output")
+    throw ArgError("which must be 'input' or 'output' (got '" + which + "')");
+  const bool input = which == "input";
+  if (!input && m.output.quantized())
+    throw ArgError("the output matrix of this model is quantized: cannot save its rows");
+  const Dictionary& d = m.dict;
+  const int32_t base = (!input && m.is_supervised()) ? d.nwords() : 0;
+  const int32_t n = input ? d.nwords() : static_cast<int32_t>(m.output.rows());
+  const int64_t dim = m.dim();
+  atomic_write(path, [&](std::FILE* f) {
+    std::fprintf(f, "%d %" PRId64 "\n", n, dim);
+    std::vector<float> v(dim);
+    char buf[32];
+    for (int32_t i = 0; i < n; ++i) {
+      const std::string& w = d.entry(base + i).word;
+      if (input) {
+        m.word_vector(w, v.data());
+      } else {
+        std::fill(v.begin(), v.end(), 0.f);
+        m.output.add_row_to(v.data(), i);
+      }
+      put_bytes(f, w.data(), w.size());
+      std::fputc(' ', f);
+      if (binary) {
+        put_bytes(f, v.data(), v.size() * 4);
+      } else {
+        for (int64_t j = 0; j < dim; ++j) {
+          int len = std::snprintf(buf, sizeof buf, "%.5g ", v[j]);
+          put_bytes(f, buf, static_cast<size_t>(len));
+        }
+      }
+      std::fputc('\n', f);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// .vec reading
+
+VecFile read_vec(const std::string& path) {
+  Mapping map(path);
+  VecFile v;
+  const char* p = reinterpret_cast<const char*>(map.data());
+  const size_t n = map.size();
+  size_t off = 0;
+  auto fail = [&](const std::string& what) -> void { throw FormatError(path, off, what); };
+  if (n == 0) fail("empty file: expected a .vec header 'N dim'");
+  // Header line.
+  size_t eol = off;
+  while (eol < n && p[eol] != '\n') ++eol;
+  std::string header(p, eol);
+  long long count = -1, dim = -1;
+  char extra = 0;
+  if (std::sscanf(header.c_str(), "%lld %lld %c", &count, &dim, &extra) != 2 || count < 0 ||
+      dim <= 0 || dim > 100000)
+    fail("not a .vec file: the first line must be '<count> <dim>' (found '" +
+         header.substr(0, 60) + "')");
+  // Each row needs at least dim+1 bytes: check before reserving.
+  if (static_cast<unsigned long long>(count) * static_cast<unsigned long long>(dim + 1) > n)
+    fail("the header promises " + std::to_string(count) + " vectors of dim " +
+         std::to_string(dim) + " but the file has only " + std::to_string(n) + " bytes");
+  v.dim = dim;
+  v.words.reserve(static_cast<size_t>(count));
+  v.data.reserve(static_cast<size_t>(count * dim));
+  off = eol + 1;
+  std::string num;
+  for (long long r = 0; r < count; ++r) {
+    if (off >= n) fail("truncated .vec file: expected " + std::to_string(count) + " rows, found " + std::to_string(r));
+    size_t ws = off;
+    while (ws < n && p[ws] != ' ' && p[ws] != '\n') ++ws;
+    if (ws >= n || p[ws] != ' ' || ws == off) fail("row " + std::to_string(r + 1) + ": expected 'word v1 ... v" + std::to_string(dim) + "'");
+    v.words.emplace_back(p + off, ws - off);
+    off = ws;
+    for (long long j = 0; j < dim; ++j) {
+      while (off < n && p[off] == ' ') ++off;
+      size_t s = off;
+      while (off < n && p[off] != ' ' && p[off] != '\n' && p[off] != '\r') ++off;
+      if (s == off) fail("row " + std::to_string(r + 1) + " ('" + v.words.back() + "') has fewer than " + std::to_string(dim) + " values");
+      num.assign(p + s, off - s);
+      char* end = nullptr;
+      float x = std::strtof(num.c_str(), &end);
+      if (end != num.c_str() + num.size() || !std::isfinite(x))
+        fail("row " + std::to_string(r + 1) + ": '" + num.substr(0, 30) + "' is not a finite number");
+      v.data.push_back(x);
+    }
+    while (off < n && (p[off] == ' ' || p[off] == '\r')) ++off;
+    if (off < n && p[off] != '\n') fail("row " + std::to_string(r + 1) + " ('" + v.words.back() + "') has more than " + std::to_string(dim) + " values");
+    ++off;
+  }
+  return v;
+}
+
+}  // namespace sentvec

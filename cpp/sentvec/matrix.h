@@ -1,0 +1,112 @@
+// Dense float matrices (owned or views over a mapped file) and product-quantized matrices.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kernels.h"
+
+namespace sentvec {
+
+/// Row-major float32 matrix. Storage is either owned (aligned, writable) or a read-only view
+/// into a file mapping kept alive by `keep_`.
+class DenseMatrix {
+ public:
+  DenseMatrix() = default;
+  DenseMatrix(const DenseMatrix&) = delete;  // data_ points into owned_: moves only
+  DenseMatrix& operator=(const DenseMatrix&) = delete;
+  DenseMatrix(DenseMatrix&&) = default;
+  DenseMatrix& operator=(DenseMatrix&&) = default;
+  DenseMatrix(int64_t m, int64_t n) : m_(m), n_(n), owned_(static_cast<size_t>(m * n), 0.f) {
+    data_ = owned_.data();
+  }
+  /// A read-only view over `data` (maybe unaligned), kept alive by `keep`.
+  static DenseMatrix view(int64_t m, int64_t n, const float* data, std::shared_ptr<void> keep) {
+    DenseMatrix d;
+    d.m_ = m;
+    d.n_ = n;
+    d.data_ = const_cast<float*>(data);
+    d.keep_ = std::move(keep);
+    d.mapped_ = true;
+    return d;
+  }
+  int64_t rows() const { return m_; }
+  int64_t cols() const { return n_; }
+  bool mapped() const { return mapped_; }
+  const float* row(int64_t i) const { return data_ + i * n_; }
+  float* row_mut(int64_t i) { return data_ + i * n_; }
+  const float* data() const { return data_; }
+  float* data_mut() { return data_; }
+  void add_row_to(float* x, int64_t i, float a = 1.f) const { axpy(x, row(i), a, n_); }
+  float dot_row(const float* x, int64_t i) const { return dot(x, row(i), n_); }
+  /// Replaces a view by an owned copy (used when a mapped model must be modified).
+  void make_owned();
+
+ private:
+  int64_t m_ = 0, n_ = 0;
+  float* data_ = nullptr;
+  std::vector<float> owned_;
+  std::shared_ptr<void> keep_;
+  bool mapped_ = false;
+};
+
+/// fastText's product quantizer: nsubq sub-quantizers of 256 centroids each.
+struct ProductQuantizer {
+  int32_t dim = 0, nsubq = 0, dsub = 0, lastdsub = 0;
+  std::vector<float> centroids;  // dim * 256
+  static constexpr int32_t kKsub = 256;
+  const float* centroid(int32_t m, uint8_t code) const {
+    if (m == nsubq - 1) return centroids.data() + m * kKsub * dsub + code * lastdsub;
+    return centroids.data() + (m * kKsub + code) * dsub;
+  }
+  void add_code(float* x, const uint8_t* codes, float alpha) const;
+  float mul_code(const float* x, const uint8_t* codes, float alpha) const;
+};
+
+/// A product-quantized matrix (.ftz), optionally with separately quantized row norms.
+class QuantMatrix {
+ public:
+  bool qnorm = false;
+  int64_t m = 0, n = 0;
+  int32_t codesize = 0;
+  std::vector<uint8_t> codes;
+  ProductQuantizer pq;
+  std::vector<uint8_t> norm_codes;
+  ProductQuantizer npq;
+
+  int64_t rows() const { return m; }
+  int64_t cols() const { return n; }
+  float norm(int64_t i) const { return qnorm ? npq.centroid(0, norm_codes[i])[0] : 1.f; }
+  void add_row_to(float* x, int64_t i, float a = 1.f) const {
+    pq.add_code(x, codes.data() + pq.nsubq * i, a * norm(i));
+  }
+  float dot_row(const float* x, int64_t i) const {
+    return pq.mul_code(x, codes.data() + pq.nsubq * i, norm(i));
+  }
+};
+
+/// Either kind of matrix behind one interface for inference.
+class AnyMatrix {
+ public:
+  AnyMatrix() = default;
+  explicit AnyMatrix(DenseMatrix d) : dense_(std::make_shared<DenseMatrix>(std::move(d))) {}
+  explicit AnyMatrix(QuantMatrix q) : quant_(std::make_shared<QuantMatrix>(std::move(q))) {}
+  bool quantized() const { return quant_ != nullptr; }
+  bool empty() const { return !dense_ && !quant_; }
+  int64_t rows() const { return quant_ ? quant_->rows() : (dense_ ? dense_->rows() : 0); }
+  int64_t cols() const { return quant_ ? quant_->cols() : (dense_ ? dense_->cols() : 0); }
+  void add_row_to(float* x, int64_t i, float a = 1.f) const {
+    if (quant_) quant_->add_row_to(x, i, a); else dense_->add_row_to(x, i, a);
+  }
+  float dot_row(const float* x, int64_t i) const {
+    return quant_ ? quant_->dot_row(x, i) : dense_->dot_row(x, i);
+  }
+  DenseMatrix* dense() const { return dense_.get(); }
+  QuantMatrix* quant() const { return quant_.get(); }
+
+ private:
+  std::shared_ptr<DenseMatrix> dense_;
+  std::shared_ptr<QuantMatrix> quant_;
+};
+
+}  // namespace sentvec

@@ -1,0 +1,93 @@
+// A loaded or trained model: options, dictionary and matrices, and every inference query.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "args.h"
+#include "dictionary.h"
+#include "matrix.h"
+
+namespace sentvec {
+
+/// Precision/recall counts of `test`, overall and per label.
+struct Meter {
+  struct Counts {
+    int64_t gold = 0, predicted = 0, predicted_gold = 0;
+  };
+  int64_t nexamples = 0;
+  Counts all;
+  std::vector<Counts> per_label;
+};
+
+/// Node of the Huffman tree used by hierarchical softmax.
+struct HsNode {
+  int32_t parent = -1, left = -1, right = -1;
+  int64_t count = 0;
+  bool binary = false;
+};
+
+/// Builds fastText's Huffman tree over `counts` (which must be sorted descending):
+/// 2n-1 nodes, leaves first.
+std::vector<HsNode> build_huffman(const std::vector<int64_t>& counts);
+
+class Model {
+ public:
+  Args args;
+  int32_t version = 12;       ///< file version read (or to write)
+  bool legacy = false;        ///< file had no magic/version (pre-2017)
+  int32_t header_maxn = -1;   ///< maxn as stored in the header when it differs from args.maxn
+  bool eos_subwords = false;  ///< sent2vec: "</s>" has char n-grams
+  Dictionary dict;
+  AnyMatrix input, output;
+  std::string unknown_trailer;  ///< trailing bytes we did not write (kept for identical re-save)
+  bool has_sentvec_trailer = false;
+  bool mapped = false;
+
+  bool is_sent2vec() const { return args.model == ModelName::kSent2vec; }
+  bool is_supervised() const { return args.model == ModelName::kSupervised; }
+  bool quantized() const { return input.quantized(); }
+  int32_t dim() const { return static_cast<int32_t>(input.cols()); }
+
+  /// Average of a word's feature rows (zeros when it has none).
+  void word_vector(std::string_view w, float* out) const;
+  /// The vector of one line of text, under the rule of the model's kind.
+  void sentence_vector(std::string_view line, float* out) const;
+  /// The input features of a line (predict/test path, supervised rule).
+  void line_features(std::string_view line, std::vector<int32_t>& words,
+                     std::vector<int32_t>& labels) const;
+  /// Top-k (log(p + 1e-5), label index) pairs with p >= threshold, best first.
+  std::vector<std::pair<float, int32_t>> predict(std::string_view line, int32_t k,
+                                                 float threshold) const;
+  std::vector<std::pair<float, int32_t>> predict_features(const std::vector<int32_t>& words,
+                                                          int32_t k, float threshold) const;
+  /// Cosine nearest words to `query` among the word vectors, excluding `ban`.
+  std::vector<std::pair<float, int32_t>> nearest(const float* query, int32_t k,
+                                                 const std::unordered_set<std::string>& ban) const;
+  /// fastText's `test`: reads a labelled file.
+  Meter test(const std::string& path, int32_t k, float threshold) const;
+
+  /// Row-normalized composed word vectors of every word (computed once, thread-safe).
+  std::shared_ptr<const DenseMatrix> normalized_word_vectors() const;
+
+  /// Invalidates caches after the matrices change (training).
+  void reset_caches();
+
+ private:
+  void hidden(const std::vector<int32_t>& feats, float* h) const;
+  std::shared_ptr<const std::vector<HsNode>> tree() const;
+  void hs_dfs(const std::vector<HsNode>& t, int32_t k, float threshold, int32_t node,
+              float score, const float* h,
+              std::vector<std::pair<float, int32_t>>& heap) const;
+
+  mutable std::mutex cache_mu_;
+  mutable std::shared_ptr<DenseMatrix> wv_;
+  mutable std::shared_ptr<std::vector<HsNode>> tree_;
+};
+
+}  // namespace sentvec

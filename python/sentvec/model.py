@@ -1,0 +1,224 @@
+"""The model object: fastText's Python API over the C++ core."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
+
+
+def load_model(path: Union[str, os.PathLike], mmap: bool = False) -> "Model":
+    """Load a fastText (.bin v11/v12, .ftz, pre-2017) or sent2vec model.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    mmap : bool
+        Map the file read-only instead of copying the matrices: many processes then share one
+        copy through the page cache, and loading takes the time of parsing the dictionary.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        The file cannot be opened.
+    sentvec.FormatError
+        The file is not a model (the message says what was expected and at which byte).
+    MemoryError
+        ``mmap=False`` and the matrices do not fit in the memory this process may still use.
+    """
+    p = fspath(path, "path")
+    if not isinstance(mmap, bool):
+        raise TypeError(f"mmap must be a bool, not {type(mmap).__name__}")
+    return Model(_core.Model.load(p, mmap))
+
+
+class Model:
+    """A fastText / sent2vec model with the official ``fasttext`` package's methods."""
+
+    def __init__(self, core: "_core.Model"):
+        self.f = core
+        self._args = core.args()
+        for name, value in self._args.items():
+            if not hasattr(type(self), name):
+                setattr(self, name, value)
+
+    # ------------------------------------------------------------------ description
+    def __repr__(self) -> str:
+        a = self._args
+        return (
+            f"<sentvec.Model {a['model']} dim={a['dim']} words={self.f.nwords} labels={self.f.nlabels}"
+            f"{' quantized' if self.f.quantized else ''}{' mmap' if self.f.mapped else ''}>"
+        )
+
+    def get_dimension(self) -> int:
+        """Dimension of the vectors."""
+        return self.f.dim
+
+    def is_quantized(self) -> bool:
+        return self.f.quantized
+
+    @property
+    def mapped(self) -> bool:
+        """True when the matrices are views over a read-only file mapping."""
+        return self.f.mapped
+
+    @property
+    def args(self) -> Dict[str, Any]:
+        """The model's options (those stored in the file, defaults for the rest)."""
+        return dict(self._args)
+
+    # ------------------------------------------------------------------ dictionary
+    def get_words(self, include_freq: bool = False, on_unicode_error: str = "strict"):
+        """Words of the dictionary (labels excluded), most frequent first."""
+        words, freqs = self.f.entries(False, check_errors(on_unicode_error))
+        return (words, freqs) if include_freq else words
+
+    def get_labels(self, include_freq: bool = False, on_unicode_error: str = "strict"):
+        """Labels of a supervised model; the words for other models (as fastText does)."""
+        if self._args["model"] != "supervised":
+            return self.get_words(include_freq, on_unicode_error)
+        labels, freqs = self.f.entries(True, check_errors(on_unicode_error))
+        return (labels, freqs) if include_freq else labels
+
+    @property
+    def words(self) -> List[str]:
+        if not hasattr(self, "_words_cache"):
+            self._words_cache = self.get_words()
+        return self._words_cache
+
+    @property
+    def labels(self) -> List[str]:
+        if not hasattr(self, "_labels_cache"):
+            self._labels_cache = self.get_labels()
+        return self._labels_cache
+
+    def get_word_id(self, word: str) -> int:
+        """Index of a word in the dictionary, -1 when absent."""
+        return self.f.get_word_id(check_str(word, "word"))
+
+    def get_label_id(self, label: str) -> int:
+        return self.f.get_label_id(check_str(label, "label"))
+
+    def get_subwords(self, word: str, on_unicode_error: str = "strict") -> Tuple[List[str], np.ndarray]:
+        """The word (if known) and its character n-grams, with their input-matrix rows."""
+        return self.f.get_subwords(check_str(word, "word"), check_errors(on_unicode_error))
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.f.get_word_id(word) >= 0 and self.f.get_word_id(word) < self.f.nwords
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return self.get_word_vector(word)
+
+    # ------------------------------------------------------------------ vectors
+    def get_word_vector(self, word: str) -> np.ndarray:
+        """Average of the word's rows (its own and its character n-grams); OOV words use n-grams."""
+        return self.f.word_vector(check_str(word, "word"))
+
+    def get_word_vectors(self, words: Sequence[str], threads: int | None = None) -> np.ndarray:
+        """``get_word_vector`` for many words: an array of shape (len(words), dim)."""
+        return self.f.word_vectors(list(words), check_threads(threads))
+
+    def get_sentence_vector(self, text: str) -> np.ndarray:
+        """Vector of one line of text, by the rule of the model's kind (fastText or sent2vec)."""
+        return self.f.sentence_vector(check_line(text))
+
+    def embed_sentences(self, sentences: Sequence[str], threads: int | None = None) -> np.ndarray:
+        """Sentence vectors of many lines, computed in C++ on threads: shape (n, dim)."""
+        sentences = list(sentences)
+        for i, s in enumerate(sentences):
+            if isinstance(s, str) and "\n" in s:
+                raise ValueError(f"sentences[{i}] contains '\\n': one sentence per item")
+        return self.f.embed_sentences(sentences, check_threads(threads))
+
+    def get_input_matrix(self) -> np.ndarray:
+        """The input matrix as a numpy view (no copy; read-only when the model is mapped)."""
+        return self.f.input_matrix()
+
+    def get_output_matrix(self) -> np.ndarray:
+        """The output matrix as a numpy view (no copy; read-only when the model is mapped)."""
+        return self.f.output_matrix()
+
+    @property
+    def input_matrix(self) -> np.ndarray:
+        return self.f.input_matrix()
+
+    @property
+    def output_matrix(self) -> np.ndarray:
+        return self.f.output_matrix()
+
+    # ------------------------------------------------------------------ neighbours
+    def get_nearest_neighbors(self, word: str, k: int = 10, on_unicode_error: str = "strict"):
+        """The k words with the highest cosine to ``word``: a list of (score, word)."""
+        check_str(word, "word")
+        k = check_int(k, "k", 1)
+        q = self.f.word_vector(word)
+        return self.f.nearest(q, k, [word], check_errors(on_unicode_error))
+
+    def get_analogies(self, wordA: str, wordB: str, wordC: str, k: int = 10, on_unicode_error: str = "strict"):
+        """Words closest to A - B + C (each term normalized): a list of (score, word)."""
+        for name, w in (("wordA", wordA), ("wordB", wordB), ("wordC", wordC)):
+            check_str(w, name)
+        k = check_int(k, "k", 1)
+        q = np.zeros(self.f.dim, dtype=np.float32)
+        for w, sign in ((wordA, 1.0), (wordB, -1.0), (wordC, 1.0)):
+            v = self.f.word_vector(w)
+            q += np.float32(sign / (np.linalg.norm(v) + 1e-8)) * v
+        return self.f.nearest(q, k, [wordA, wordB, wordC], check_errors(on_unicode_error))
+
+    # ------------------------------------------------------------------ classification
+    def _require_supervised(self, what: str) -> None:
+        if self._args["model"] != "supervised":
+            raise ValueError(f"{what} needs a supervised model; this one is {self._args['model']}")
+
+    def predict(self, text, k: int = 1, threshold: float = 0.0, on_unicode_error: str = "strict", threads: int | None = None):
+        """Most likely labels of one line (a tuple of labels, an array of probabilities) or of a
+        list of lines (a list of label lists, a list of arrays), as the official package returns."""
+        self._require_supervised("predict")
+        k = check_int(k, "k", 1)
+        threshold = float(threshold)
+        errors = check_errors(on_unicode_error)
+        if isinstance(text, (list, tuple)):
+            lines = [check_line(t, f"text[{i}]") for i, t in enumerate(text)]
+            return self.f.predict_batch(lines, k, threshold, errors, check_threads(threads))
+        return self.f.predict(check_line(text), k, threshold, errors)
+
+    def test(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
+        """(number of examples, precision@k, recall@k) on a labelled file."""
+        self._require_supervised("test")
+        n, (gold, predicted, pg), _ = self.f.test(fspath(path), check_int(k, "k", 1), float(threshold))
+        precision = pg / predicted if predicted else float("nan")
+        recall = pg / gold if gold else float("nan")
+        return n, precision, recall
+
+    def test_label(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Dict[str, Dict[str, float]]:
+        """Per-label precision, recall and F1 on a labelled file."""
+        self._require_supervised("test_label")
+        _, _, per = self.f.test(fspath(path), check_int(k, "k", 1), float(threshold))
+        labels = self.get_labels()
+        out = {}
+        for label, (gold, predicted, pg) in zip(labels, per):
+            p = pg / predicted if predicted else float("nan")
+            r = pg / gold if gold else float("nan")
+            f1 = 2 * p * r / (p + r) if predicted and gold and (p + r) > 0 else float("nan")
+            out[label] = {"precision": p, "recall": r, "f1score": f1}
+        return out
+
+    # ------------------------------------------------------------------ saving
+    def save_model(self, path: Union[str, os.PathLike]) -> None:
+        """Write the model as a fastText .bin (.ftz when quantized), atomically."""
+        self.f.save_model(fspath(path))
+
+    def save_vectors(self, path: Union[str, os.PathLike], which: str = "input", binary: bool = False) -> None:
+        """Write word vectors in word2vec text (.vec) or binary format, atomically.
+
+        ``which="input"`` writes what ``get_word_vector`` returns for every word;
+        ``which="output"`` writes the output-matrix rows (labels for supervised models).
+        """
+        if which not in ("input", "output"):
+            raise ValueError(f"which must be 'input' or 'output' (got {which!r})")
+        self.f.save_vectors(fspath(path), which, bool(binary))

@@ -1,0 +1,3 @@
+#include "bindings_train.h"
+
+void bind_training(pybind11::module_& mod) { (void)mod; }

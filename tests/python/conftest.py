@@ -1,0 +1,86 @@
+"""Shared fixtures: where the golden data lives, and helpers to read golden files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TESTDATA = REPO / "tests" / "data"
+SHARED = Path(os.environ.get("SENTVEC_SHARED", REPO.parent / "shared"))
+SHARED_MODELS = SHARED / "data" / "models"
+HAVE_SHARED = SHARED_MODELS.is_dir()
+
+needs_shared = pytest.mark.skipif(
+    not HAVE_SHARED, reason=f"needs the shared data folder ({SHARED}), which is not present"
+)
+
+
+def gensim_test_data() -> Path | None:
+    try:
+        import gensim
+    except ImportError:
+        return None
+    p = Path(gensim.__file__).parent / "test" / "test_data"
+    return p if p.is_dir() else None
+
+
+def read_vec_lines(path: Path, with_word: bool):
+    """Golden print-word-vectors / print-sentence-vectors output: (words, array)."""
+    words, rows = [], []
+    with open(path, "rb") as f:
+        for raw in f:
+            parts = raw.rstrip(b"\n").split(b" ")
+            assert parts[-1] == b"", "golden rows end with a space"
+            parts = parts[:-1]
+            if with_word:
+                # The word itself may contain no spaces (fastText tokens never do).
+                words.append(parts[0].decode("utf-8", "surrogateescape"))
+                parts = parts[1:]
+            rows.append([float(x) for x in parts])
+    return words, np.array(rows, dtype=np.float64)
+
+
+def read_lines(path: Path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().split("\n")
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """A small deterministic English-like corpus for training oracle models."""
+    rng = np.random.default_rng(7)
+    vocab = [
+        "the", "a", "cat", "dog", "sat", "on", "mat", "ran", "to", "house", "big", "small",
+        "red", "blue", "eats", "fish", "bird", "flies", "over", "tree", "green", "river",
+        "café", "naïve", "пример", "слово", "日本", "한국어", "über", "straße",
+    ]
+    p = tmp_path_factory.mktemp("corpus") / "tiny.txt"
+    with open(p, "w", encoding="utf-8") as f:
+        for _ in range(3000):
+            n = int(rng.integers(3, 14))
+            f.write(" ".join(vocab[int(i)] for i in rng.zipf(1.5, n) % len(vocab)) + "\n")
+    return p
+
+
+@pytest.fixture(scope="session")
+def tiny_labelled(tmp_path_factory) -> Path:
+    """A small labelled corpus: the label is predictable from the words."""
+    rng = np.random.default_rng(11)
+    topics = {
+        "food": ["bread", "cheese", "bake", "oven", "sugar", "flour", "soup", "salt"],
+        "sport": ["ball", "goal", "team", "run", "match", "score", "coach", "field"],
+        "music": ["song", "guitar", "drum", "band", "sing", "note", "piano", "tune"],
+    }
+    common = ["the", "a", "is", "and", "with", "my", "for", "très"]
+    p = tmp_path_factory.mktemp("labelled") / "labelled.txt"
+    with open(p, "w", encoding="utf-8") as f:
+        for _ in range(1500):
+            t = list(topics)[int(rng.integers(0, 3))]
+            words = [rng.choice(topics[t]) if rng.random() < 0.6 else rng.choice(common) for _ in range(8)]
+            extra = " __label__extra" if rng.random() < 0.1 else ""
+            f.write(f"__label__{t}{extra} " + " ".join(words) + "\n")
+    return p
