@@ -204,7 +204,7 @@ class Model:
         for label, (gold, predicted, pg) in zip(labels, per):
             p = pg / predicted if predicted else float("nan")
             r = pg / gold if gold else float("nan")
-            f1 = 2 * p * r / (p + r) if predicted and gold and (p + r) > 0 else float("nan")
+            f1 = 2 * pg / (predicted + gold) if predicted + gold else float("nan")
             out[label] = {"precision": p, "recall": r, "f1score": f1}
         return out
 
