@@ -21,7 +21,8 @@ namespace sentvec {
 // Mapping
 
 Mapping::Mapping(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is rejected below).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int e = errno;
     throw IoError(e, path, path + ": cannot open: " + std::strerror(e));
@@ -36,6 +37,11 @@ Mapping::Mapping(const std::string& path) : path_(path) {
     ::close(fd);
     throw IoError(EISDIR, path, path + ": is a directory, not a model file");
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw IoError(EINVAL, path, path + ": not a regular file (a device, FIFO or socket cannot be " +
+                                    "a model file)");
+  }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ == 0) {
     ::close(fd);
@@ -44,7 +50,16 @@ Mapping::Mapping(const std::string& path) : path_(path) {
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
   int e = errno;
   ::close(fd);
-  if (p == MAP_FAILED) throw IoError(e, path, path + ": cannot map: " + std::strerror(e));
+  if (p == MAP_FAILED) {
+    if (e == ENOMEM) {
+      MemoryBudget b = current_memory_budget();
+      std::string detail = describe_budget(b);
+      throw MemError(path + ": cannot map the file's " + human_bytes(static_cast<int64_t>(size_)) +
+                     ": the process is out of address space" +
+                     (detail.empty() ? std::string() : " (" + detail + ")"));
+    }
+    throw IoError(e, path, path + ": cannot map: " + std::strerror(e));
+  }
   data_ = static_cast<const uint8_t*>(p);
 }
 
@@ -230,6 +245,9 @@ std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
   } else {
     m.legacy = true;
     m.version = 0;
+    // Files from before the magic number come from a fastText that gave "</s>" char n-grams
+    // too (gensim, their only remaining reader, composes it that way).
+    m.eos_subwords = true;
     c = Cursor(map->data(), map->size(), path);
   }
 
