@@ -108,24 +108,14 @@ void Dictionary::word_features(std::string_view w, std::vector<int32_t>& out) co
 }
 
 void Dictionary::add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
-                                 std::vector<int32_t>& out) const {
+                                 std::vector<int32_t>& out,
+                                 const std::vector<uint8_t>* blocked) const {
   if (n <= 1 || bucket_ <= 0) return;
-  const size_t sz = keys.size();
   const uint64_t b = static_cast<uint64_t>(bucket_);
-  if (scheme_ == NgramScheme::kSentvec) {
-    for (size_t i = 0; i < sz; ++i)
-      for (size_t len = 2; len <= static_cast<size_t>(n) && i + len <= sz; ++len)
-        push_hash(out, static_cast<int32_t>(sentvec_ngram_key(&keys[i], len) % b));
-    return;
-  }
-  // fastText and sent2vec: h = h * 116049371 + key (mod 2^64), row = nwords + h % bucket.
-  for (size_t i = 0; i < sz; ++i) {
-    uint64_t h = keys[i];
-    for (size_t j = i + 1; j < sz && j < i + static_cast<size_t>(n); ++j) {
-      h = h * kNgramMul + keys[j];
-      push_hash(out, static_cast<int32_t>(h % b));
-    }
-  }
+  for_each_word_ngram(scheme_, keys.data(), blocked ? blocked->data() : nullptr, keys.size(), n,
+                      [&](size_t, size_t, uint64_t key) {
+                        push_hash(out, static_cast<int32_t>(key % b));
+                      });
 }
 
 void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& words,
@@ -145,12 +135,7 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
         const auto& sw = words_[wid].subwords;
         words.insert(words.end(), sw.begin(), sw.end());
       }
-      if (scheme_ == NgramScheme::kSentvec) {
-        keys.push_back(token_key64(tok));
-      } else {
-        // fastText keeps the 32-bit hash as int32 and widens it sign-extended.
-        keys.push_back(static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(fnv1a32(tok)))));
-      }
+      keys.push_back(scheme_ == NgramScheme::kSentvec ? token_key64(tok) : fasttext_token_key(tok));
     } else if (wid >= 0) {
       labels.push_back(wid - nwords_);
     }
@@ -162,16 +147,26 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
 void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const {
   feats.clear();
   std::vector<uint64_t> keys;
+  std::vector<uint8_t> blocked;
+  const bool sentvec = scheme_ == NgramScheme::kSentvec;
   for_each_token(text, [&](std::string_view tok) {
     if (tok == kEos) return false;
     int32_t wid = get_id(tok);
-    if (wid < 0 || words_[wid].type != EntryType::kWord) return true;  // OOV dropped
+    if (wid < 0 || words_[wid].type != EntryType::kWord) {
+      // sent2vec drops unknown words and lets n-grams span the gap; under sentvec an unknown
+      // word splits the line, as a token dropped in training does (no n-gram touches it).
+      if (sentvec && !keys.empty() && !blocked.back()) {
+        keys.push_back(0);
+        blocked.push_back(1);
+      }
+      return true;
+    }
     feats.push_back(wid);
-    keys.push_back(scheme_ == NgramScheme::kSentvec ? token_key64(tok)
-                                                    : static_cast<uint64_t>(wid));
+    keys.push_back(sentvec ? token_key64(tok) : static_cast<uint64_t>(wid));
+    blocked.push_back(0);
     return true;
   });
-  add_word_ngrams(keys, word_ngrams_, feats);
+  add_word_ngrams(keys, word_ngrams_, feats, sentvec ? &blocked : nullptr);
 }
 
 }  // namespace sentvec

@@ -62,11 +62,12 @@ class Dictionary {
                        std::vector<int32_t>& labels) const;
   /// sent2vec inference line: in-vocabulary word ids, then word n-gram rows of the ids.
   void sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const;
-  /// Appends word n-gram rows for a sequence of token keys under the model's scheme.
-  /// For kFasttext, keys are sign-extended 32-bit hashes; kSent2vec, word ids; kSentvec,
-  /// 64-bit token keys.
-  void add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
-                       std::vector<int32_t>& out) const;
+  /// Appends word n-gram rows for a sequence of token keys under the model's scheme
+  /// (for_each_word_ngram in hashing.h). For kFasttext, keys are sign-extended 32-bit hashes;
+  /// kSent2vec, word ids; kSentvec, 64-bit token keys, and no n-gram touches a position
+  /// where (*blocked)[i] != 0.
+  void add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n, std::vector<int32_t>& out,
+                       const std::vector<uint8_t>* blocked = nullptr) const;
 
   int32_t minn() const { return minn_; }
   int32_t maxn() const { return maxn_; }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ._core import FormatError
 from .model import Model, load_model
+from .ngrams import ngram_ids
 
 FastText = Model  # the name of fastText's model class
 _FastText = Model
@@ -16,6 +17,8 @@ __all__ = [
     "Model",
     "FastText",
     "load_model",
+    "ngram_ids",
+    "evaluate",
 ]
 
 try:  # training is added by sentvec.train
@@ -24,5 +27,7 @@ try:  # training is added by sentvec.train
     __all__ += ["train_supervised", "train_unsupervised"]
 except ImportError:  # pragma: no cover - during partial builds
     pass
+
+from . import evaluate  # noqa: E402  (sentvec.evaluate: STS, word similarity, analogies)
 
 __version__ = "0.1.0"

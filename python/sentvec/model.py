@@ -135,6 +135,32 @@ class Model:
                 raise ValueError(f"sentences[{i}] contains '\\n': one sentence per item")
         return self.f.embed_sentences(sentences, check_threads(threads))
 
+    def embed_file(
+        self,
+        path: Union[str, os.PathLike],
+        out_path: Union[str, os.PathLike],
+        threads: int | None = None,
+        chunk_bytes: int = 1 << 22,
+        mmap_mode: str | None = "r",
+    ) -> np.ndarray:
+        """Sentence vectors of every line of a text file, streamed into a ``.npy`` file.
+
+        Row i is ``get_sentence_vector(line i)`` (an empty line gives zeros). The file is read in
+        chunks of ``chunk_bytes`` and embedded in C++ on ``threads`` threads, so no sentence list
+        is held in Python; the output is written atomically (temporary file, then rename).
+
+        Returns
+        -------
+        numpy.ndarray
+            The written array, opened with ``np.load(out_path, mmap_mode=mmap_mode)``.
+        """
+        from ._embed import embed_file
+
+        src, dst = fspath(path, "path"), fspath(out_path, "out_path")
+        chunk = check_int(chunk_bytes, "chunk_bytes", 1)
+        embed_file(self.f, src, dst, check_threads(threads), chunk)
+        return np.load(dst, mmap_mode=mmap_mode)
+
     def get_input_matrix(self) -> np.ndarray:
         """The input matrix as a numpy view (no copy; read-only when the model is mapped)."""
         return self.f.input_matrix()

@@ -15,6 +15,7 @@
 #include "sentvec/model.h"
 #include "sentvec/parallel.h"
 #include "bindings_train.h"
+#include "bindings_s2v.h"
 
 namespace py = pybind11;
 using namespace sentvec;
@@ -282,4 +283,5 @@ PYBIND11_MODULE(_core, mod) {
   mod.def("fnv1a32", [](const py::bytes& b) { return fnv1a32(std::string(b)); });
 
   bind_training(mod);
+  bind_sent2vec(mod);
 }
