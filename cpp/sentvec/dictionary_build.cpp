@@ -1,0 +1,166 @@
+#include "dictionary_build.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "errors.h"
+#include "hashing.h"
+#include "line_reader.h"
+#include "tokenizer.h"
+
+namespace sentvec {
+
+namespace {
+
+/// Counting table: open addressing on fastText's 32-bit hash, power-of-two size, grown at
+/// half load. Keeps entries in first-occurrence order.
+class Counter {
+ public:
+  Counter() { table_.assign(1 << 16, -1); }
+
+  void add(std::string_view w) {
+    const uint32_t h = fnv1a32(w);
+    size_t mask = table_.size() - 1;
+    size_t s = h & mask;
+    while (true) {
+      int32_t id = table_[s];
+      if (id < 0) break;
+      if (hashes_[id] == h && entries_[id].word == w) {
+        entries_[id].count++;
+        return;
+      }
+      s = (s + 1) & mask;
+    }
+    Entry e;
+    e.word.assign(w.data(), w.size());
+    e.count = 1;
+    table_[s] = static_cast<int32_t>(entries_.size());
+    entries_.push_back(std::move(e));
+    hashes_.push_back(h);
+    if (entries_.size() * 2 > table_.size()) rehash(table_.size() * 2);
+  }
+
+  size_t size() const { return entries_.size(); }
+  std::vector<Entry>& entries() { return entries_; }
+
+  /// Drops entries with count < min_count, keeping the order of the others.
+  void prune(int64_t min_count) {
+    size_t k = 0;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].count < min_count) continue;
+      if (k != i) {
+        entries_[k] = std::move(entries_[i]);
+        hashes_[k] = hashes_[i];
+      }
+      ++k;
+    }
+    entries_.resize(k);
+    hashes_.resize(k);
+    rehash(table_.size());
+  }
+
+ private:
+  void rehash(size_t n) {
+    table_.assign(n, -1);
+    const size_t mask = n - 1;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      size_t s = hashes_[i] & mask;
+      while (table_[s] >= 0) s = (s + 1) & mask;
+      table_[s] = static_cast<int32_t>(i);
+    }
+  }
+  std::vector<int32_t> table_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> hashes_;
+};
+
+}  // namespace
+
+Dictionary build_dictionary(const Args& args, const std::string& path, VocabStats* stats,
+                            const VocabOptions& opts) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    throw IoError(errno, path, path + ": cannot open the training corpus: " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    throw IoError(EISDIR, path, path + ": the training corpus is a directory, not a file");
+
+  LineReader reader(path);
+  Counter counter;
+  int64_t ntokens = 0, min_threshold = 1;
+  int32_t prune_steps = 0;
+  const std::string& prefix = args.label;
+  const auto threshold_when_full = static_cast<size_t>(0.75 * static_cast<double>(opts.max_vocab));
+  std::string_view line;
+  while (reader.next(line)) {
+    for_each_token(line, [&](std::string_view tok) {
+      ++ntokens;
+      counter.add(tok);
+      if (counter.size() > threshold_when_full) {
+        // fastText raises the minimum count of words and labels together when the table fills.
+        ++min_threshold;
+        ++prune_steps;
+        counter.prune(min_threshold);
+      }
+      return true;
+    });
+  }
+  if (opts.extra_words)
+    for (const auto& w : *opts.extra_words) counter.add(w);
+
+  VocabStats s;
+  s.ntokens = ntokens;
+  s.distinct = static_cast<int64_t>(counter.size());
+  s.prune_steps = prune_steps;
+  s.bytes = reader.file_size();
+  if (stats) *stats = s;
+  if (ntokens == 0)
+    throw ArgError("the training corpus '" + path + "' is empty (no tokens): option 'input' " +
+                   "must name a non-empty text file");
+
+  // Types, thresholds, then a stable sort: words before labels, descending counts.
+  std::vector<Entry> kept;
+  kept.reserve(counter.size());
+  for (Entry& e : counter.entries()) {
+    e.type = e.word.compare(0, prefix.size(), prefix) == 0 ? EntryType::kLabel : EntryType::kWord;
+    const int64_t need = e.type == EntryType::kWord ? args.min_count : args.min_count_label;
+    if (e.count >= need) kept.push_back(std::move(e));
+  }
+  std::stable_sort(kept.begin(), kept.end(), [](const Entry& a, const Entry& b) {
+    if (a.type != b.type) return a.type < b.type;
+    return a.count > b.count;
+  });
+  int32_t nwords = 0, nlabels = 0;
+  for (const Entry& e : kept) (e.type == EntryType::kWord ? nwords : nlabels)++;
+  if (nwords == 0)
+    throw ArgError("no word of '" + path + "' occurs at least minCount=" +
+                   std::to_string(args.min_count) + " times (" + std::to_string(ntokens) +
+                   " tokens, " + std::to_string(s.distinct) +
+                   " distinct): lower option 'minCount' or use a larger corpus");
+  if (args.supervised() && nlabels == 0)
+    throw ArgError("no label in '" + path + "': a supervised corpus needs labels starting with " +
+                   "the prefix '" + prefix + "' (option 'label')" +
+                   (args.min_count_label > 1
+                        ? " occurring at least minCountLabel=" + std::to_string(args.min_count_label) + " times"
+                        : std::string()));
+
+  Dictionary d;
+  d.set_args(args);
+  d.assign(std::move(kept), nwords, nlabels, ntokens, -1, {});
+  return d;
+}
+
+std::vector<float> keep_probabilities(const Dictionary& dict, double t) {
+  std::vector<float> p(dict.size(), 1.f);
+  const double total = static_cast<double>(std::max<int64_t>(1, dict.ntokens()));
+  for (int32_t i = 0; i < dict.nwords(); ++i) {
+    const double f = static_cast<double>(dict.entry(i).count) / total;
+    p[i] = static_cast<float>(std::sqrt(t / f) + t / f);
+  }
+  return p;
+}
+
+}  // namespace sentvec

@@ -1,0 +1,42 @@
+// Building a training vocabulary from a corpus file (fastText's one counting pass).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "dictionary.h"
+
+namespace sentvec {
+
+/// What the counting pass saw, for messages and progress.
+struct VocabStats {
+  int64_t ntokens = 0;        ///< every token read (OOV, labels and "</s>" included)
+  int64_t distinct = 0;       ///< distinct tokens before minCount
+  int32_t prune_steps = 0;    ///< times the minimum count was raised because the table was full
+  int64_t bytes = 0;          ///< size of the corpus file
+};
+
+/// Options of the counting pass that are not model hyperparameters.
+struct VocabOptions {
+  /// fastText's vocabulary table size: when more than 75% of it is used, the minimum count
+  /// is raised by one and rarer entries are dropped, as often as needed.
+  int64_t max_vocab = 30000000;
+  /// Extra words counted once each after the corpus (fastText adds the words of
+  /// pretrained vectors to the vocabulary this way).
+  const std::vector<std::string>* extra_words = nullptr;
+};
+
+/// Counts every token of `path` and returns the dictionary of a new model: words with count
+/// >= args.min_count and labels with count >= args.min_count_label, words first then labels,
+/// each by descending count; ties keep first-occurrence order (a stable sort, unlike fastText).
+/// Subwords are computed for args.minn/maxn/bucket. Throws IoError (missing/unreadable file)
+/// or ArgError (empty corpus, no word left after minCount, no label for supervised).
+Dictionary build_dictionary(const Args& args, const std::string& path, VocabStats* stats = nullptr,
+                            const VocabOptions& opts = VocabOptions());
+
+/// The keep probability of each word for subsampling with threshold t (fastText's
+/// sqrt(t/f) + t/f with f = count/ntokens); 1 for labels.
+std::vector<float> keep_probabilities(const Dictionary& dict, double t);
+
+}  // namespace sentvec

@@ -1,0 +1,310 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "errors.h"
+#include "fasttext_io.h"
+#include "line_reader.h"
+#include "memory_guard.h"
+#include "parallel.h"
+
+#if __has_include("sent2vec_step.h")
+#include "sent2vec_step.h"
+#define SENTVEC_HAVE_SENT2VEC_STEP 1
+#endif
+
+namespace sentvec {
+
+Worker::Worker(const TrainContext& c, int32_t id) : ctx(c), thread_id(id) {
+  const int64_t d = c.input.cols();
+  s.hidden.assign(d, 0.f);
+  s.grad.assign(d, 0.f);
+  // fastText seeds each thread's generator with thread id + seed.
+  s.rng.reseed(c.args.seed + static_cast<uint64_t>(id));
+  const size_t nt = c.layer.negatives().size();
+  s.neg_pos = nt ? static_cast<size_t>(s.rng.next() % nt) : 0;
+}
+
+void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t ntargets,
+                    int32_t target_index, float lr, bool divide_grad) {
+  if (n == 0) return;
+  const int64_t d = static_cast<int64_t>(s.hidden.size());
+  float* h = s.hidden.data();
+  float* g = s.grad.data();
+  std::fill(h, h + d, 0.f);
+  DenseMatrix& inp = ctx.input;
+  for (size_t i = 0; i < n; ++i) train_axpy(h, inp.row(in[i]), 1.f, d);
+  const float inv = 1.f / static_cast<float>(n);
+  for (int64_t j = 0; j < d; ++j) h[j] *= inv;
+  std::fill(g, g + d, 0.f);
+  loss_sum += ctx.layer.step(targets, ntargets, target_index, lr, s);
+  ++examples;
+  if (divide_grad)
+    for (int64_t j = 0; j < d; ++j) g[j] *= inv;
+  for (size_t i = 0; i < n; ++i) train_axpy(inp.row_mut(in[i]), g, 1.f, d);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+StepFactory step_factory_for(const Args& a, const TrainOptions& opts) {
+  if (opts.step_factory) return opts.step_factory;
+  switch (a.model) {
+    case ModelName::kCbow:
+    case ModelName::kSkipgram:
+    case ModelName::kSupervised:
+      return make_fasttext_step;
+    case ModelName::kSent2vec:
+#ifdef SENTVEC_HAVE_SENT2VEC_STEP
+      return make_sent2vec_step;
+#else
+      throw ArgError("model 'sent2vec' cannot be trained by this build (no sent2vec step)");
+#endif
+  }
+  throw ArgError("unknown model");
+}
+
+// Uniform(-1/dim, 1/dim) over every row, in blocks seeded from the seed and the block index
+// so the result does not depend on the number of threads. (fastText leaves part of the
+// matrix zero with fewer than 10 threads; every row is initialised here.)
+void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
+  const int64_t rows = m.rows(), d = m.cols();
+  if (rows == 0 || d == 0) return;
+  const float bound = 1.f / static_cast<float>(d);
+  constexpr int64_t kBlock = 4096;
+  const int64_t nblocks = (rows + kBlock - 1) / kBlock;
+  parallel_for(nblocks, std::max(1, threads), [&](int64_t b) {
+    Rng rng(mix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(b) + 0x696e6974ull));
+    const int64_t r1 = std::min(rows, (b + 1) * kBlock);
+    for (int64_t r = b * kBlock; r < r1; ++r) {
+      float* row = m.row_mut(r);
+      for (int64_t j = 0; j < d; ++j) row[j] = (2.f * rng.uniform() - 1.f) * bound;
+    }
+  }, 1);
+}
+
+void print_progress(std::FILE* f, const TrainStatus& s) {
+  const int64_t eta = static_cast<int64_t>(s.eta_seconds + 0.5);
+  std::fprintf(f,
+               "\rProgress: %5.1f%% words/sec/thread: %7.0f lr: %9.6f avg.loss: %9.6f "
+               "ETA: %3lldh%2lldm%2llds",
+               s.progress * 100.0, s.words_per_sec_per_thread, s.lr, s.loss,
+               static_cast<long long>(eta / 3600), static_cast<long long>(eta / 60 % 60),
+               static_cast<long long>(eta % 60));
+  std::fflush(f);
+}
+
+// One per thread, on its own cache line: the loss the watcher reads.
+struct alignas(64) LossSlot {
+  std::atomic<double> sum{0.0};
+  std::atomic<int64_t> examples{0};
+};
+
+}  // namespace
+
+std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
+  args.validate();
+  if (args.model == ModelName::kSupervised &&
+      !(args.loss == LossName::kNs || args.loss == LossName::kHs ||
+        args.loss == LossName::kSoftmax || args.loss == LossName::kOva))
+    throw ArgError("option 'loss' must be one of ns, hs, softmax, ova");
+  if (args.model != ModelName::kSupervised && args.loss == LossName::kOva)
+    throw ArgError("option 'loss' ova needs a supervised model (use ns, hs or softmax)");
+  // fastText: without char n-grams and word n-grams there are no hashed rows at all.
+  if (args.word_ngrams <= 1 && args.maxn == 0 && args.model != ModelName::kSent2vec)
+    args.bucket = 0;
+  StepFactory factory = step_factory_for(args, opts);
+  std::FILE* log = args.verbose > 0 ? opts.log : nullptr;
+
+  // Pretrained vectors are read (and checked) before the corpus is counted.
+  VecFile pre;
+  std::vector<std::string> extra;
+  VocabOptions vopts = opts.vocab;
+  if (!args.pretrained_vectors.empty()) {
+    pre = read_vec(args.pretrained_vectors);
+    if (pre.dim != args.dim)
+      throw ArgError("option 'pretrainedVectors': " + args.pretrained_vectors + " has vectors of dim " +
+                     std::to_string(pre.dim) + " but option 'dim' is " + std::to_string(args.dim) +
+                     " (they must be equal)");
+    extra = pre.words;
+    vopts.extra_words = &extra;
+  }
+
+  VocabStats stats;
+  auto model = std::make_shared<Model>();
+  model->args = args;
+  model->version = 12;
+  model->has_sentvec_trailer = true;
+  model->dict = build_dictionary(args, input, &stats, vopts);
+  const Dictionary& dict = model->dict;
+  if (log) {
+    std::fprintf(log, "Read %lldM words\nNumber of words:  %d\nNumber of labels: %d\n",
+                 static_cast<long long>(dict.ntokens() / 1000000), dict.nwords(), dict.nlabels());
+    std::fflush(log);
+  }
+
+  const int64_t in_rows = static_cast<int64_t>(dict.nwords()) + args.bucket;
+  const int64_t out_rows = args.supervised() ? dict.nlabels() : dict.nwords();
+  check_memory((in_rows + out_rows) * static_cast<int64_t>(args.dim) * 4,
+               "the training matrices (" + std::to_string(in_rows) + " + " +
+                   std::to_string(out_rows) + " rows of dim " + std::to_string(args.dim) +
+                   "; lower option 'bucket' or 'dim')");
+  model->input = AnyMatrix(DenseMatrix(in_rows, args.dim));
+  model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
+  DenseMatrix& in = *model->input.dense();
+  DenseMatrix& out = *model->output.dense();
+  init_uniform(in, args.seed, args.thread);
+  if (!pre.words.empty()) {
+    for (size_t i = 0; i < pre.words.size(); ++i) {
+      const int32_t id = dict.get_id(pre.words[i]);
+      if (id < 0 || id >= dict.nwords()) continue;
+      std::copy_n(pre.data.data() + i * pre.dim, pre.dim, in.row_mut(id));
+    }
+    pre = VecFile();
+  }
+
+  std::vector<int64_t> counts;
+  counts.reserve(out_rows);
+  const int32_t base = args.supervised() ? dict.nwords() : 0;
+  for (int64_t i = 0; i < out_rows; ++i) counts.push_back(dict.entry(base + i).count);
+  OutputLayer layer(args, counts, &out);
+  std::vector<float> keep = keep_probabilities(dict, args.t);
+
+  TrainProgress progress;
+  progress.total = std::max<int64_t>(1, static_cast<int64_t>(args.epoch) * dict.ntokens());
+  progress.lr0 = args.lr;
+  TrainContext ctx{model->args, dict, in, out, layer, keep, progress};
+
+  // ---- threads ------------------------------------------------------------------------
+  const int32_t nthreads = args.thread;
+  std::vector<LossSlot> slots(nthreads);
+  std::mutex mu;
+  std::condition_variable cv;
+  int32_t running = nthreads;
+  std::exception_ptr error;
+  auto fail = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> g(mu);
+    if (!error) error = e;
+    progress.stop.store(true);
+  };
+
+  // Steps and readers are created before any thread starts so that their errors surface
+  // on this thread.
+  std::vector<std::unique_ptr<LineStep>> steps;
+  std::vector<std::unique_ptr<LineReader>> readers;
+  for (int32_t t = 0; t < nthreads; ++t) {
+    steps.push_back(factory(ctx, t));
+    readers.push_back(std::make_unique<LineReader>(input));
+    readers.back()->seek(readers.back()->file_size() * t / nthreads);
+  }
+
+  auto work = [&](int32_t t) {
+    try {
+      Worker w(ctx, t);
+      LineStep& step = *steps[t];
+      LineReader& reader = *readers[t];
+      LossSlot& slot = slots[t];
+      const int64_t update_every = args.lr_update_rate;
+      int64_t local = 0;
+      std::string_view line;
+      while (!progress.stop.load(std::memory_order_relaxed) &&
+             progress.tokens.load(std::memory_order_relaxed) < progress.total) {
+        if (!reader.next_wrap(line)) break;
+        local += step.process(line, progress.lr(), w);
+        if (local > update_every) {
+          progress.tokens.fetch_add(local, std::memory_order_relaxed);
+          local = 0;
+          slot.sum.store(w.loss_sum, std::memory_order_relaxed);
+          slot.examples.store(w.examples, std::memory_order_relaxed);
+        }
+        if (!std::isfinite(w.loss_sum))
+          throw DivergedError(
+              "training diverged: the loss became NaN at " +
+              std::to_string(100.0 * progress.fraction()).substr(0, 5) +
+              "% of training; lower option 'lr' (now " + std::to_string(args.lr) +
+              ") or try a smaller 'wordNgrams', 'epoch' or 'lrUpdateRate'");
+      }
+      progress.tokens.fetch_add(local, std::memory_order_relaxed);
+      slot.sum.store(w.loss_sum, std::memory_order_relaxed);
+      slot.examples.store(w.examples, std::memory_order_relaxed);
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    std::lock_guard<std::mutex> g(mu);
+    if (--running == 0) cv.notify_all();
+  };
+
+  const auto start = Clock::now();
+  auto status = [&](bool finished) {
+    TrainStatus s;
+    s.tokens = progress.tokens.load(std::memory_order_relaxed);
+    s.progress = finished && !progress.stop.load() ? 1.0 : progress.fraction();
+    s.lr = finished ? 0.0 : progress.lr();
+    double sum = 0;
+    int64_t n = 0;
+    for (auto& sl : slots) {
+      sum += sl.sum.load(std::memory_order_relaxed);
+      n += sl.examples.load(std::memory_order_relaxed);
+    }
+    s.loss = n ? sum / n : 0.0;
+    s.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    s.words_per_sec_per_thread =
+        s.elapsed_seconds > 0 ? s.tokens / s.elapsed_seconds / nthreads : 0.0;
+    s.eta_seconds = s.progress > 0 && !finished
+                        ? s.elapsed_seconds / s.progress * (1.0 - s.progress) : 0.0;
+    s.finished = finished;
+    return s;
+  };
+
+  std::vector<std::thread> pool;
+  pool.reserve(nthreads);
+  for (int32_t t = 0; t < nthreads; ++t) pool.emplace_back(work, t);
+
+  // Watch: poll (signals, callback) and print until every thread is done.
+  bool stopped_early = false;
+  const auto interval = std::chrono::duration<double>(std::max(0.005, opts.poll_interval));
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lk(mu);
+      if (cv.wait_for(lk, interval, [&] { return running == 0; })) break;
+    }
+    TrainStatus s = status(false);
+    if (log && args.verbose >= 2) print_progress(log, s);
+    if (opts.poll) {
+      try {
+        if (!opts.poll(s)) {
+          stopped_early = true;
+          progress.stop.store(true);
+        }
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+  }
+  for (auto& th : pool) th.join();
+  if (error) {
+    if (log && args.verbose >= 2) std::fputc('\n', log);
+    std::rethrow_exception(error);
+  }
+
+  TrainStatus s = status(true);
+  if (stopped_early) s.progress = progress.fraction();
+  if (log && args.verbose >= 2) {
+    print_progress(log, s);
+    std::fputc('\n', log);
+    std::fflush(log);
+  }
+  if (opts.poll && !stopped_early) opts.poll(s);
+  model->reset_caches();
+  return model;
+}
+
+}  // namespace sentvec

@@ -1,0 +1,138 @@
+// Hogwild training: the threads, the learning-rate schedule, progress and cancellation.
+//
+// How a model kind plugs in: a LineStep turns one line of the corpus into gradient steps
+// through Worker::update (or the OutputLayer directly). The built-in steps (cbow, skipgram,
+// supervised) live in fasttext_steps.cpp. sent2vec plugs in the same way: when
+// "sent2vec_step.h" exists it must declare
+//   std::unique_ptr<LineStep> make_sent2vec_step(const TrainContext& ctx, int32_t thread_id);
+// and trainer.cpp picks it up for ModelName::kSent2vec (touch trainer.cpp after adding the
+// header so it is recompiled). A caller may also pass TrainOptions::step_factory.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "args.h"
+#include "dictionary.h"
+#include "dictionary_build.h"
+#include "loss.h"
+#include "matrix.h"
+#include "model.h"
+#include "rng.h"
+
+namespace sentvec {
+
+/// Training diverged (the loss became NaN or infinite). Python: FloatingPointError.
+class DivergedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Progress shared by the training threads and the thread that watches them.
+struct TrainProgress {
+  std::atomic<int64_t> tokens{0};  ///< tokens processed by all threads (drives the lr)
+  std::atomic<bool> stop{false};   ///< set to make every thread return after its line
+  int64_t total = 1;               ///< epoch * ntokens: training ends when tokens reach it
+  double lr0 = 0.05;
+  /// Linear decay: lr0 * (1 - tokens / total), never below 0.
+  float lr() const {
+    const double p = static_cast<double>(tokens.load(std::memory_order_relaxed)) / total;
+    return static_cast<float>(lr0 * (p < 1.0 ? 1.0 - p : 0.0));
+  }
+  double fraction() const {
+    const double p = static_cast<double>(tokens.load(std::memory_order_relaxed)) / total;
+    return p < 1.0 ? p : 1.0;
+  }
+};
+
+/// Everything the threads share. Matrices are written without locks (Hogwild).
+struct TrainContext {
+  const Args& args;
+  const Dictionary& dict;
+  DenseMatrix& input;             ///< (nwords + bucket) x dim, uniform(-1/dim, 1/dim) at start
+  DenseMatrix& output;            ///< classes x dim, zeros at start
+  const OutputLayer& layer;       ///< loss, negative table, Huffman paths, math tables
+  const std::vector<float>& keep_prob;  ///< subsampling keep probability per dictionary id
+  TrainProgress& progress;
+};
+
+/// A training thread's own state: RNG seeded with seed + thread id, scratch vectors and the
+/// running loss. Steps call `update` for every example.
+class Worker {
+ public:
+  Worker(const TrainContext& ctx, int32_t thread_id);
+
+  /// One example: hidden = mean of the input rows `in[0..n)`; the output layer steps on
+  /// `targets` (see OutputLayer::step); the hidden gradient (divided by n when `divide_grad`,
+  /// as fastText does for supervised models) is added to every input row, duplicates too.
+  /// Does nothing when n == 0.
+  void update(const int32_t* in, size_t n, const int32_t* targets, int32_t ntargets,
+              int32_t target_index, float lr, bool divide_grad);
+
+  /// Subsampling: true when word `id` is kept (always for labels).
+  bool keep(int32_t id) { return s.rng.uniform() <= ctx.keep_prob[id]; }
+  /// Mean loss of this thread's examples so far.
+  double mean_loss() const { return examples ? loss_sum / examples : 0.0; }
+
+  const TrainContext& ctx;
+  const int32_t thread_id;
+  StepScratch s;           ///< hidden, grad, rng (s.rng), negative cursor
+  double loss_sum = 0.0;
+  int64_t examples = 0;
+};
+
+/// What a model kind does with one line of the corpus.
+class LineStep {
+ public:
+  virtual ~LineStep() = default;
+  /// Trains on one raw line (it ends with '\n' unless it is the file's last) at rate `lr`.
+  /// Returns the tokens it counts toward progress (fastText: in-vocabulary tokens for
+  /// unsupervised models, every token for supervised ones).
+  virtual int64_t process(std::string_view line, float lr, Worker& w) = 0;
+};
+
+using StepFactory =
+    std::function<std::unique_ptr<LineStep>(const TrainContext& ctx, int32_t thread_id)>;
+
+/// The built-in steps: cbow, skipgram and supervised (fasttext_steps.cpp).
+std::unique_ptr<LineStep> make_fasttext_step(const TrainContext& ctx, int32_t thread_id);
+
+/// A snapshot for progress lines and callbacks.
+struct TrainStatus {
+  double progress = 0;        ///< in [0, 1]
+  double lr = 0;              ///< current learning rate
+  double loss = 0;            ///< mean loss of all examples so far
+  double words_per_sec_per_thread = 0;
+  double eta_seconds = 0;
+  double elapsed_seconds = 0;
+  int64_t tokens = 0;
+  bool finished = false;      ///< the last call, after all threads stopped
+};
+
+/// How `train` reports and is stopped.
+struct TrainOptions {
+  /// Called on the calling thread about every `poll_interval` seconds while the threads run,
+  /// and once at the end (finished = true). Return false to stop training early (the model
+  /// trained so far is returned); throw to abort (threads are stopped and joined first, then
+  /// the exception propagates).
+  std::function<bool(const TrainStatus&)> poll;
+  double poll_interval = 0.1;
+  /// Where verbose >= 1 prints the dictionary summary and verbose >= 2 the progress line
+  /// (at most once per poll); nullptr prints nothing.
+  std::FILE* log = stderr;
+  /// Overrides the step of args.model (e.g. an experimental model kind).
+  StepFactory step_factory;
+  VocabOptions vocab;
+};
+
+/// Trains a model on the text file `input` with `args` (validated here) and returns it
+/// ready to use and to save. Errors that can be known early (options, missing/empty corpus,
+/// no label, minCount, bad pretrained vectors) are thrown before any thread starts.
+std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts = {});
+
+}  // namespace sentvec
