@@ -119,11 +119,13 @@ void Dictionary::add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
 }
 
 void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& words,
-                                 std::vector<int32_t>& labels) const {
+                                 std::vector<int32_t>& labels, int64_t* ntokens) const {
   words.clear();
   labels.clear();
   std::vector<uint64_t> keys;
+  int64_t count = 0;
   for_each_token(text, [&](std::string_view tok) {
+    ++count;
     int32_t wid = get_id(tok);
     EntryType type = wid < 0 ? type_of_token(tok) : words_[wid].type;
     if (type == EntryType::kWord) {
@@ -141,6 +143,7 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
     }
     return tok != kEos;
   });
+  if (ntokens) *ntokens = count;
   add_word_ngrams(keys, word_ngrams_, words);
 }
 

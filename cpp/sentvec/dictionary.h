@@ -57,9 +57,10 @@ class Dictionary {
 
   // ---- lines ---------------------------------------------------------------------------
   /// fastText supervised line: word features + word n-grams (scheme), labels (0-based).
-  /// Reads up to and including the first "</s>".
+  /// Reads up to and including the first "</s>". `ntokens`, if given, receives the number of
+  /// tokens read (training counts them for the learning-rate schedule).
   void supervised_line(std::string_view text, std::vector<int32_t>& words,
-                       std::vector<int32_t>& labels) const;
+                       std::vector<int32_t>& labels, int64_t* ntokens = nullptr) const;
   /// sent2vec inference line: in-vocabulary word ids, then word n-gram rows of the ids.
   void sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const;
   /// Appends word n-gram rows for a sequence of token keys under the model's scheme
