@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <climits>
+#include <cstdlib>
 
 #include "errors.h"
 #include "memory_guard.h"
@@ -229,8 +232,14 @@ std::string make_trailer_payload(const Model& m) {
 
 std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
   auto map = std::make_shared<Mapping>(path);
-  if (map->size() == 0) throw FormatError(path, 0, "empty file: expected a fastText model");
-  Cursor c(map->data(), map->size(), path);
+  return load_model_from_memory(map->data(), map->size(), map, path, mmap);
+}
+
+std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes,
+                                              std::shared_ptr<const void> keep,
+                                              const std::string& path, bool mmap) {
+  if (nbytes == 0) throw FormatError(path, 0, "empty file: expected a fastText model");
+  Cursor c(data, nbytes, path);
   auto result = std::make_shared<Model>();
   Model& m = *result;
   Args& a = m.args;
@@ -248,7 +257,7 @@ std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
     // Files from before the magic number come from a fastText that gave "</s>" char n-grams
     // too (gensim, their only remaining reader, composes it that way).
     m.eos_subwords = true;
-    c = Cursor(map->data(), map->size(), path);
+    c = Cursor(data, nbytes, path);
   }
 
   // 2. args.
@@ -315,10 +324,20 @@ std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
            std::to_string(static_cast<uint64_t>(size) * 10u) + " bytes but only " +
            std::to_string(c.remaining()) + " remain");
   std::vector<Entry> entries(static_cast<size_t>(size));
+  constexpr int64_t kMaxCount = int64_t(1) << 62;
+  int64_t total_count = 0;
   for (int32_t i = 0; i < size; ++i) {
     Entry& e = entries[i];
     e.word = c.cstr("dictionary word");
+    size_t count_at = c.offset();
     e.count = c.get<int64_t>("dictionary entry count");
+    // Counts feed the Huffman tree (hierarchical softmax): negative counts or a total past
+    // int64 would break it, and no corpus has them.
+    if (e.count < 0 || e.count > kMaxCount - total_count)
+      throw FormatError(path, static_cast<int64_t>(count_at),
+                        "invalid count " + std::to_string(e.count) + " for entry " +
+                            std::to_string(i) + " (counts must be >= 0 and sum below 2^62)");
+    total_count += e.count;
     size_t type_at = c.offset();
     int8_t type = c.get<int8_t>("dictionary entry type");
     if (type != 0 && type != 1)
@@ -389,21 +408,30 @@ std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
   }
 
   // 7. storage.
+  int64_t need = 0;
   if (!mmap) {
-    int64_t need = 0;
     if (!quant_input) need += din.m * din.n * 4;
     if (!quant_output) need += dout.m * dout.n * 4;
     check_memory(need, "loading " + path);
   }
   auto make_dense = [&](const DensePlan& d) {
-    const float* src = reinterpret_cast<const float*>(map->data() + d.offset);
-    if (mmap) return DenseMatrix::view(d.m, d.n, src, map);
+    // The floats are generally not 4-byte aligned: the view is only read through memcpy
+    // loads (kernels.h), and the copy below is a byte copy.
+    const float* src = reinterpret_cast<const float*>(data + d.offset);
+    if (mmap) return DenseMatrix::view(d.m, d.n, src, std::const_pointer_cast<void>(keep));
     DenseMatrix owned(d.m, d.n);
-    if (d.m * d.n > 0) std::memcpy(owned.data_mut(), map->data() + d.offset, d.m * d.n * 4);
+    if (d.m * d.n > 0) std::memcpy(owned.data_mut(), data + d.offset, d.m * d.n * 4);
     return owned;
   };
-  m.input = quant_input ? AnyMatrix(std::move(qin)) : AnyMatrix(make_dense(din));
-  m.output = quant_output ? AnyMatrix(std::move(qout)) : AnyMatrix(make_dense(dout));
+  try {
+    m.input = quant_input ? AnyMatrix(std::move(qin)) : AnyMatrix(make_dense(din));
+    m.output = quant_output ? AnyMatrix(std::move(qout)) : AnyMatrix(make_dense(dout));
+  } catch (const std::bad_alloc&) {
+    throw MemError("loading " + path + " needs " + human_bytes(need) +
+                   " of memory and the allocation failed (" +
+                   describe_budget(current_memory_budget()) +
+                   "); load it with mmap=True to share the file's pages instead of copying them");
+  }
   m.mapped = mmap;
 
   m.dict.set_args(a);
@@ -415,55 +443,145 @@ std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
 // ------------------------------------------------------------------------------------------
 // Writing
 
-void atomic_write(const std::string& path, const std::function<void(std::FILE*)>& write) {
+namespace {
+
+// The process umask, read without changing it (umask(2) can only be read by setting it,
+// which races with other threads creating files).
+mode_t current_umask() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  mode_t u = 022;
+  if (!f) return u;
+  char line[256];
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned v;
+    if (std::sscanf(line, "Umask: %o", &v) == 1) {
+      u = static_cast<mode_t>(v);
+      break;
+    }
+  }
+  std::fclose(f);
+  return u;
+}
+
+std::string dir_of(const std::string& path) {
+  size_t s = path.find_last_of('/');
+  if (s == std::string::npos) return ".";
+  return s == 0 ? "/" : path.substr(0, s);
+}
+
+[[noreturn]] void rethrow_with_path(const IoError& e, const std::string& path) {
+  if (!e.path().empty()) throw e;
+  throw IoError(e.error_number(), path, path + ": " + e.what());
+}
+
+// Writes straight into an existing device or FIFO (/dev/stdout, /dev/null, a pipe): there is
+// nothing to rename over, and replacing the node by a regular file would be wrong.
+void write_in_place(const std::string& path, const std::function<void(std::FILE*)>& write) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) {
+    int e = errno;
+    throw IoError(e, path, path + ": cannot open for writing: " + std::strerror(e));
+  }
+  try {
+    write(f);
+  } catch (const IoError& e) {
+    std::fclose(f);
+    rethrow_with_path(e, path);
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  errno = 0;
+  bool bad = std::fflush(f) != 0 || std::ferror(f);
+  int e = errno ? errno : EIO;
+  if (std::fclose(f) != 0 && !bad) {
+    bad = true;
+    e = errno ? errno : EIO;
+  }
+  if (bad) throw IoError(e, path, path + ": write failed: " + std::strerror(e));
+}
+
+}  // namespace
+
+void atomic_write(const std::string& path_in, const std::function<void(std::FILE*)>& write) {
+  if (path_in.empty()) throw IoError(ENOENT, path_in, "cannot write to an empty path");
+  std::string path = path_in;
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw IoError(EISDIR, path, path + ": is a directory");
+  mode_t mode = 0666 & ~current_umask();
+  if (::stat(path_in.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw IoError(EISDIR, path_in, path_in + ": is a directory");
+    if (!S_ISREG(st.st_mode)) return write_in_place(path_in, write);
+    mode = st.st_mode & 07777;  // keep an existing file's permissions
+    // Through a symlink, replace the file it points to and keep the link.
+    char* real = ::realpath(path_in.c_str(), nullptr);
+    if (real) {
+      path = real;
+      std::free(real);
+    }
+  }
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   int fd = ::mkstemp(name.data());
   if (fd < 0) {
     int e = errno;
-    throw IoError(e, path, path + ": cannot create file: " + std::strerror(e));
+    throw IoError(e, path_in, path_in + ": cannot create a temporary file in the folder " +
+                                  dir_of(path) + ": " + std::strerror(e));
   }
-  ::fchmod(fd, 0644 & ~[] { mode_t u = ::umask(0); ::umask(u); return u; }());
+  ::fchmod(fd, mode);
   std::FILE* f = ::fdopen(fd, "wb");
   auto fail = [&](int e, const std::string& what) {
     if (f) std::fclose(f);
     else ::close(fd);
     ::unlink(name.data());
-    throw IoError(e, path, path + ": " + what + ": " + std::strerror(e));
+    throw IoError(e, path_in, path_in + ": " + what + ": " + std::strerror(e) +
+                                  " (the existing file, if any, was left untouched)");
   };
   if (!f) fail(errno, "cannot open for writing");
   std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
   try {
     write(f);
+  } catch (const IoError& e) {
+    std::fclose(f);
+    ::unlink(name.data());
+    if (!e.path().empty()) throw;
+    throw IoError(e.error_number(), path_in,
+                  path_in + ": " + e.what() + ": " + std::strerror(e.error_number()) +
+                      " (the existing file, if any, was left untouched)");
   } catch (...) {
     std::fclose(f);
     ::unlink(name.data());
     throw;
   }
+  errno = 0;
   if (std::fflush(f) != 0 || std::ferror(f)) fail(errno ? errno : EIO, "write failed");
   if (::fsync(::fileno(f)) != 0) fail(errno, "fsync failed");
-  if (std::fclose(f) != 0) {
-    f = nullptr;
+  int cr = std::fclose(f);
+  f = nullptr;
+  if (cr != 0) {
     int e = errno;
     ::unlink(name.data());
-    throw IoError(e, path, path + ": close failed: " + std::strerror(e));
+    throw IoError(e, path_in, path_in + ": close failed: " + std::strerror(e) +
+                                  " (the existing file, if any, was left untouched)");
   }
-  f = nullptr;
   if (::rename(name.data(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(name.data());
-    throw IoError(e, path, path + ": cannot rename the temporary file into place: " +
-                               std::strerror(e));
+    throw IoError(e, path_in, path_in + ": cannot rename the temporary file into place: " +
+                                  std::strerror(e));
+  }
+  // Make the rename itself durable.
+  int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }
 
 namespace {
 
 void put_bytes(std::FILE* f, const void* p, size_t n) {
+  errno = 0;
   if (n && std::fwrite(p, 1, n, f) != n) throw IoError(errno ? errno : EIO, "", "write failed");
 }
 template <typename T>
@@ -596,24 +714,27 @@ void save_vectors(const Model& m, const std::string& path, const std::string& wh
 
 VecFile read_vec(const std::string& path) {
   Mapping map(path);
+  return parse_vec(reinterpret_cast<const char*>(map.data()), map.size(), path);
+}
+
+VecFile parse_vec(const char* p, size_t n, const std::string& path) {
   VecFile v;
-  const char* p = reinterpret_cast<const char*>(map.data());
-  const size_t n = map.size();
   size_t off = 0;
   auto fail = [&](const std::string& what) -> void { throw FormatError(path, off, what); };
   if (n == 0) fail("empty file: expected a .vec header 'N dim'");
   // Header line.
   size_t eol = off;
   while (eol < n && p[eol] != '\n') ++eol;
-  std::string header(p, eol);
+  std::string header(p, std::min<size_t>(eol, 200));
   long long count = -1, dim = -1;
   char extra = 0;
   if (std::sscanf(header.c_str(), "%lld %lld %c", &count, &dim, &extra) != 2 || count < 0 ||
       dim <= 0 || dim > 100000)
     fail("not a .vec file: the first line must be '<count> <dim>' (found '" +
          header.substr(0, 60) + "')");
-  // Each row needs at least dim+1 bytes: check before reserving.
-  if (static_cast<unsigned long long>(count) * static_cast<unsigned long long>(dim + 1) > n)
+  // Each row needs at least 2*dim+1 bytes ("w 1 2 ... "): check before reserving (the
+  // division keeps a hostile count from overflowing the product).
+  if (static_cast<unsigned long long>(count) > n / static_cast<unsigned long long>(2 * dim + 1))
     fail("the header promises " + std::to_string(count) + " vectors of dim " +
          std::to_string(dim) + " but the file has only " + std::to_string(n) + " bytes");
   v.dim = dim;

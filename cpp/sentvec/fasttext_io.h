@@ -37,6 +37,12 @@ class Mapping {
 /// check that they fit.
 std::shared_ptr<Model> load_model(const std::string& path, bool mmap);
 
+/// The same over bytes in memory (`path` only names them in messages). With `mmap`, the
+/// matrices are views into `data`, kept alive by `keep`.
+std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t size,
+                                              std::shared_ptr<const void> keep,
+                                              const std::string& path, bool mmap);
+
 /// Writes the model atomically (temporary file in the same folder, fsync, rename).
 void save_model(const Model& model, const std::string& path);
 
@@ -52,8 +58,10 @@ struct VecFile {
   int64_t dim = 0;
   std::vector<float> data;  // words.size() x dim
 };
-/// Reads a text .vec file, checking its header and every row. Throws FormatError.
+/// Reads a text .vec file, checking its header and every row. Throws FormatError / IoError.
 VecFile read_vec(const std::string& path);
+/// The same over bytes in memory (`path` only names them in messages).
+VecFile parse_vec(const char* data, size_t size, const std::string& path);
 
 /// Runs `write(FILE*)` into a temporary file beside `path` and renames it over `path`
 /// when everything (including fsync) succeeded; never leaves a partial file at `path`.

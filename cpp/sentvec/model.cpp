@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "errors.h"
+#include "memory_guard.h"
 #include "tokenizer.h"
 
 namespace sentvec {
@@ -58,7 +59,9 @@ std::vector<HsNode> build_huffman(const std::vector<int64_t>& counts) {
   for (int32_t i = n; i < 2 * n - 1; ++i) {
     int32_t pick[2];
     for (int j = 0; j < 2; ++j) {
-      if (leaf >= 0 && t[leaf].count < t[node].count) pick[j] = leaf--;
+      // `node < i`: never pick a node not built yet (counts of 1e15 or more in a hostile
+      // file would otherwise make a node its own child).
+      if (leaf >= 0 && (node >= i || t[leaf].count < t[node].count)) pick[j] = leaf--;
       else pick[j] = node++;
     }
     t[i].left = pick[0];
@@ -141,24 +144,31 @@ std::shared_ptr<const std::vector<HsNode>> Model::tree() const {
   return tree_;
 }
 
-void Model::hs_dfs(const std::vector<HsNode>& t, int32_t k, float threshold, int32_t node,
-                   float score, const float* h, ScoreHeap& heap) const {
+void Model::hs_dfs(const std::vector<HsNode>& t, int32_t k, float threshold, int32_t root,
+                   float root_score, const float* h, ScoreHeap& heap) const {
+  // fastText's depth-first search, left child first, with an explicit stack: a tree of
+  // skewed counts can be as deep as the number of labels.
   const int32_t osz = static_cast<int32_t>(output.rows());
-  if (score < std_log(threshold)) return;
-  if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) return;
-  if (t[node].left == -1 && t[node].right == -1) {
-    heap.emplace_back(score, node);
-    std::push_heap(heap.begin(), heap.end(), heap_cmp);
-    if (static_cast<int32_t>(heap.size()) > k) {
-      std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-      heap.pop_back();
+  std::vector<std::pair<int32_t, float>> stack{{root, root_score}};
+  while (!stack.empty()) {
+    auto [node, score] = stack.back();
+    stack.pop_back();
+    if (score < std_log(threshold)) continue;
+    if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) continue;
+    if (t[node].left == -1 && t[node].right == -1) {
+      heap.emplace_back(score, node);
+      std::push_heap(heap.begin(), heap.end(), heap_cmp);
+      if (static_cast<int32_t>(heap.size()) > k) {
+        std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+        heap.pop_back();
+      }
+      continue;
     }
-    return;
+    float f = output.dot_row(h, node - osz);
+    f = 1.f / (1.f + std::exp(-f));
+    stack.emplace_back(t[node].right, score + std_log(f));
+    stack.emplace_back(t[node].left, score + std_log(1.f - f));
   }
-  float f = output.dot_row(h, node - osz);
-  f = 1.f / (1.f + std::exp(-f));
-  hs_dfs(t, k, threshold, t[node].left, score + std_log(1.f - f), h, heap);
-  hs_dfs(t, k, threshold, t[node].right, score + std_log(f), h, heap);
 }
 
 std::vector<std::pair<float, int32_t>> Model::predict_features(const std::vector<int32_t>& words,
@@ -217,6 +227,10 @@ std::shared_ptr<const DenseMatrix> Model::normalized_word_vectors() const {
   if (!wv_) {
     const int32_t n = dict.nwords();
     const int64_t d = dim();
+    check_memory(static_cast<int64_t>(n) * d * 4,
+                 "the nearest-neighbour index (" + std::to_string(n) + " words x " +
+                     std::to_string(d) + " floats)",
+                 "");
     auto m = std::make_shared<DenseMatrix>(n, d);
     for (int32_t i = 0; i < n; ++i) {
       float* r = m->row_mut(i);

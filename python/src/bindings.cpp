@@ -14,6 +14,7 @@
 #include "sentvec/memory_guard.h"
 #include "sentvec/model.h"
 #include "sentvec/parallel.h"
+#include "bindings_serve.h"
 #include "bindings_train.h"
 #include "bindings_s2v.h"
 
@@ -275,13 +276,10 @@ PYBIND11_MODULE(_core, mod) {
            });
 
   mod.def("human_bytes", &human_bytes);
-  mod.def("memory_budget", [](const std::string& proc, const std::string& cg) {
-    MemoryBudget b = read_memory_budget(proc, cg);
-    return py::make_tuple(b.mem_available, b.cgroup_room, b.cgroup_source, b.room());
-  }, py::arg("proc_root") = "/proc", py::arg("cgroup_root") = "/sys/fs/cgroup");
   mod.def("check_memory", [](int64_t need, const std::string& what) { check_memory(need, what); });
   mod.def("fnv1a32", [](const py::bytes& b) { return fnv1a32(std::string(b)); });
 
+  bind_serving(mod);
   bind_training(mod);
   bind_sent2vec(mod);
 }
