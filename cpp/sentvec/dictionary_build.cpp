@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 
 #include "errors.h"
 #include "hashing.h"
@@ -45,6 +46,13 @@ class Counter {
   }
 
   size_t size() const { return entries_.size(); }
+  bool contains(std::string_view w) const {
+    const uint32_t h = fnv1a32(w);
+    const size_t mask = table_.size() - 1;
+    for (size_t s = h & mask; table_[s] >= 0; s = (s + 1) & mask)
+      if (hashes_[table_[s]] == h && entries_[table_[s]].word == w) return true;
+    return false;
+  }
   std::vector<Entry>& entries() { return entries_; }
 
   /// Drops entries with count < min_count, keeping the order of the others.
@@ -108,8 +116,16 @@ Dictionary build_dictionary(const Args& args, const std::string& path, VocabStat
       return true;
     });
   }
-  if (opts.extra_words)
-    for (const auto& w : *opts.extra_words) counter.add(w);
+  // Extra words (of pretrained vectors) join the vocabulary whatever their count: count 1
+  // when the corpus lacks them, their corpus count otherwise.
+  std::unordered_set<std::string_view> extra;
+  if (opts.extra_words) {
+    for (const auto& w : *opts.extra_words) {
+      if (w.compare(0, args.label.size(), args.label) == 0 || w.empty()) continue;
+      if (!counter.contains(w)) counter.add(w);
+      extra.insert(w);
+    }
+  }
 
   VocabStats s;
   s.ntokens = ntokens;
@@ -127,7 +143,8 @@ Dictionary build_dictionary(const Args& args, const std::string& path, VocabStat
   for (Entry& e : counter.entries()) {
     e.type = e.word.compare(0, prefix.size(), prefix) == 0 ? EntryType::kLabel : EntryType::kWord;
     const int64_t need = e.type == EntryType::kWord ? args.min_count : args.min_count_label;
-    if (e.count >= need) kept.push_back(std::move(e));
+    if (e.count >= need || (!extra.empty() && extra.count(e.word)))
+      kept.push_back(std::move(e));
   }
   std::stable_sort(kept.begin(), kept.end(), [](const Entry& a, const Entry& b) {
     if (a.type != b.type) return a.type < b.type;

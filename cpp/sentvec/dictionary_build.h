@@ -22,8 +22,8 @@ struct VocabOptions {
   /// fastText's vocabulary table size: when more than 75% of it is used, the minimum count
   /// is raised by one and rarer entries are dropped, as often as needed.
   int64_t max_vocab = 30000000;
-  /// Extra words counted once each after the corpus (fastText adds the words of
-  /// pretrained vectors to the vocabulary this way).
+  /// Extra words that join the vocabulary whatever minCount says (count 1 when the corpus
+  /// lacks them): fastText adds the words of pretrained vectors to the vocabulary.
   const std::vector<std::string>* extra_words = nullptr;
 };
 
