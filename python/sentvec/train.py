@@ -51,6 +51,9 @@ _SUPERVISED_DEFAULTS: Dict[str, Any] = {
 #: (name -> default). Other model kinds (sent2vec) register theirs here.
 MODEL_DEFAULTS: Dict[str, Dict[str, Any]] = {"skipgram": {}, "cbow": {}}
 MODEL_EXTRA_OPTIONS: Dict[str, Dict[str, Any]] = {}
+#: Per-model hook on the resolved options (name -> callable(opts) -> opts), run before the
+#: options are checked (sent2vec folds its minCountTarget / minCountLabel alias there).
+MODEL_FINALIZE: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {}
 
 # The official package also accepts these older snake_case names.
 ALIASES = {
@@ -221,6 +224,8 @@ def train_unsupervised(*kargs: Any, **kwargs: Any) -> Model:
     extra = MODEL_EXTRA_OPTIONS.get(model, {})
     defaults.update(extra)
     opts = _resolve(fn, _UNSUPERVISED_ORDER, defaults, kargs, kwargs, tuple(extra))
+    if model in MODEL_FINALIZE:
+        opts = MODEL_FINALIZE[model](opts)
     return _run(fn, opts)
 
 
