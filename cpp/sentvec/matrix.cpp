@@ -4,7 +4,7 @@ namespace sentvec {
 
 void DenseMatrix::make_owned() {
   if (!mapped_) return;
-  std::vector<float> copy(static_cast<size_t>(m_ * n_));
+  decltype(owned_) copy(static_cast<size_t>(m_ * n_));
   if (!copy.empty()) std::memcpy(copy.data(), static_cast<const void*>(data_), copy.size() * sizeof(float));
   owned_ = std::move(copy);
   data_ = owned_.data();

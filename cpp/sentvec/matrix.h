@@ -2,11 +2,34 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernels.h"
 
 namespace sentvec {
+
+/// std::allocator whose default construction leaves trivial values uninitialised, so a large
+/// matrix whose every value is written next skips a zero-fill pass.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
 
 /// Row-major float32 matrix. Storage is either owned (aligned, writable) or a read-only view
 /// into a file mapping kept alive by `keep_`.
@@ -18,6 +41,12 @@ class DenseMatrix {
   DenseMatrix(DenseMatrix&&) = default;
   DenseMatrix& operator=(DenseMatrix&&) = default;
   DenseMatrix(int64_t m, int64_t n) : m_(m), n_(n), owned_(static_cast<size_t>(m * n), 0.f) {
+    data_ = owned_.data();
+  }
+  struct Uninitialized {};
+  /// An owned m x n matrix with unspecified values: the caller writes every one (training
+  /// initialises 10^8+ values in parallel; a zero-fill first would double the cost).
+  DenseMatrix(int64_t m, int64_t n, Uninitialized) : m_(m), n_(n), owned_(static_cast<size_t>(m * n)) {
     data_ = owned_.data();
   }
   /// A read-only view over `data` (maybe unaligned), kept alive by `keep`.
@@ -45,7 +74,7 @@ class DenseMatrix {
  private:
   int64_t m_ = 0, n_ = 0;
   float* data_ = nullptr;
-  std::vector<float> owned_;
+  std::vector<float, DefaultInitAllocator<float>> owned_;
   std::shared_ptr<void> keep_;
   bool mapped_ = false;
 };

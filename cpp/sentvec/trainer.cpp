@@ -22,6 +22,13 @@
 
 namespace sentvec {
 
+namespace {
+inline void prefetch_row(const float* p, int64_t d) {
+  const char* c = reinterpret_cast<const char*>(p);
+  for (int64_t off = 0; off < d * 4; off += 64) __builtin_prefetch(c + off);
+}
+}  // namespace
+
 Worker::Worker(const TrainContext& c, int32_t id) : ctx(c), thread_id(id) {
   const int64_t d = c.input.cols();
   s.hidden.assign(d, 0.f);
@@ -40,7 +47,13 @@ void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t
   float* g = s.grad.data();
   std::fill(h, h + d, 0.f);
   DenseMatrix& inp = ctx.input;
-  for (size_t i = 0; i < n; ++i) train_axpy(h, inp.row(in[i]), 1.f, d);
+  // Rows are scattered over a large matrix: fetch a few rows ahead.
+  constexpr size_t kAhead = 4;
+  for (size_t i = 0; i < n && i < kAhead; ++i) prefetch_row(inp.row(in[i]), d);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) prefetch_row(inp.row(in[i + kAhead]), d);
+    train_axpy(h, inp.row(in[i]), 1.f, d);
+  }
   const float inv = 1.f / static_cast<float>(n);
   for (int64_t j = 0; j < d; ++j) h[j] *= inv;
   std::fill(g, g + d, 0.f);
@@ -81,13 +94,21 @@ void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
   const float bound = 1.f / static_cast<float>(d);
   constexpr int64_t kBlock = 4096;
   const int64_t nblocks = (rows + kBlock - 1) / kBlock;
-  parallel_for(nblocks, std::max(1, threads), [&](int64_t b) {
+  // Every core helps (the values depend on the block only, not on who computes them).
+  (void)threads;
+  parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
     Rng rng(mix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(b) + 0x696e6974ull));
-    const int64_t r1 = std::min(rows, (b + 1) * kBlock);
-    for (int64_t r = b * kBlock; r < r1; ++r) {
-      float* row = m.row_mut(r);
-      for (int64_t j = 0; j < d; ++j) row[j] = (2.f * rng.uniform() - 1.f) * bound;
+    const int64_t i0 = b * kBlock * d, i1 = std::min(rows, (b + 1) * kBlock) * d;
+    float* x = m.data_mut();
+    const float scale = 2.f * bound / 16777216.f;
+    int64_t i = i0;
+    // Two 24-bit uniforms per 64-bit draw.
+    for (; i + 1 < i1; i += 2) {
+      const uint64_t r = rng.next();
+      x[i] = static_cast<float>(r >> 40) * scale - bound;
+      x[i + 1] = static_cast<float>((r >> 16) & 0xFFFFFF) * scale - bound;
     }
+    if (i < i1) x[i] = static_cast<float>(rng.next() >> 40) * scale - bound;
   }, 1);
 }
 
@@ -157,7 +178,7 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
                "the training matrices (" + std::to_string(in_rows) + " + " +
                    std::to_string(out_rows) + " rows of dim " + std::to_string(args.dim) +
                    "; lower option 'bucket' or 'dim')");
-  model->input = AnyMatrix(DenseMatrix(in_rows, args.dim));
+  model->input = AnyMatrix(DenseMatrix(in_rows, args.dim, DenseMatrix::Uninitialized{}));
   model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
   DenseMatrix& in = *model->input.dense();
   DenseMatrix& out = *model->output.dense();

@@ -1,0 +1,243 @@
+"""Training benchmark: sentvec against official fastText (pip ``fasttext``) in one run.
+
+Quality at equal options (not run by pytest):
+  * skipgram and cbow on the first ``--bytes`` of ``en.txt.xz``: WS353 Spearman and analogy
+    accuracy (questions-words.txt, 30k most frequent words);
+  * supervised on cooking (lr 0.5, epoch 25, wordNgrams 2, dim 50, bucket 200000) and sst2
+    (lr 0.5, epoch 5, wordNgrams 2, dim 50): precision@1.
+Speed: words/sec/thread of both for 1 and 2 threads, skipgram, cbow and supervised, with the
+ratio sentvec / fastText. Figures go to stdout, a JSON file and a PNG under ``--out``.
+
+    python bench/bench_train.py                       # ~5 minutes on 2 cores
+    python bench/bench_train.py --bytes 5000000 --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SENTVEC_SHARED", REPO.parent / "shared"))
+DATA = SHARED / "data"
+
+import fasttext  # noqa: E402
+
+import sentvec  # noqa: E402
+from sentvec import evaluate  # noqa: E402
+
+
+def corpus_slice(nbytes: int, out: Path) -> Path:
+    """The first nbytes of en.txt.xz (cut at a line end), cached under out."""
+    p = out / f"en-{nbytes}.txt"
+    if not p.exists():
+        with lzma.open(DATA / "corpus" / "en.txt.xz", "rb") as f:
+            data = f.read(nbytes)
+        data = data[: data.rfind(b"\n") + 1]
+        p.write_bytes(data)
+    return p
+
+
+def count_tokens(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        for line in f:
+            n += len(line.split()) + 1  # fastText counts "</s>" per line
+    return n
+
+
+def timed(fn, *a, **kw):
+    t = time.perf_counter()
+    r = fn(*a, **kw)
+    return r, time.perf_counter() - t
+
+
+def train(lib: str, kind: str, path: Path, opts: dict):
+    """Train with either library; retries official fastText with another seed when it hits
+    its 'Encountered NaN' bug (a fresh seed is the only remedy it offers)."""
+    opts = dict(opts, verbose=0)
+    if lib == "sentvec":
+        fn = sentvec.train_supervised if kind == "supervised" else sentvec.train_unsupervised
+        extra = {} if kind == "supervised" else {"model": kind}
+        return timed(fn, str(path), **extra, **opts)
+    fn = fasttext.train_supervised if kind == "supervised" else fasttext.train_unsupervised
+    extra = {} if kind == "supervised" else {"model": kind}
+    o = dict(opts)
+    if kind != "supervised":
+        o.pop("seed", None)  # the official unsupervised API has no seed
+    for attempt in range(4):
+        try:
+            return timed(fn, str(path), **extra, **o)
+        except RuntimeError as e:
+            if "NaN" not in str(e) or kind != "supervised":
+                raise
+            print(f"  (official fastText: {e} -> retry with seed {attempt + 1})", flush=True)
+            o["seed"] = attempt + 1
+    raise RuntimeError("official fastText kept hitting NaN")
+
+
+def quality_unsupervised(args, out: Path, results: dict) -> None:
+    path = corpus_slice(args.bytes, out)
+    ntok = count_tokens(path)
+    print(f"\n== word vectors: {path.name} ({ntok:,} tokens), dim 100, epoch {args.epoch}, "
+          f"minCount 5, thread {args.threads}", flush=True)
+    for kind in ("skipgram", "cbow"):
+        for lib in ("fasttext", "sentvec"):
+            m, sec = train(lib, kind, path, dict(epoch=args.epoch, thread=args.threads, seed=1))
+            ws = evaluate.word_similarity(m, DATA / "wordsim" / "ws353.tsv")
+            an = evaluate.analogy(m, DATA / "wordsim" / "questions-words.txt", restrict_vocab=30000)
+            r = dict(ws353=ws.spearman, ws353_pairs=ws.n, analogy=an.accuracy,
+                     analogy_n=an.evaluated, seconds=sec)
+            results.setdefault("quality", {}).setdefault(kind, {})[lib] = r
+            print(f"  {kind:9s} {lib:9s} WS353 {ws.spearman:.3f} ({ws.n} pairs)  "
+                  f"analogy {100 * an.accuracy:5.2f}% ({an.evaluated} q)  {sec:6.1f} s", flush=True)
+            del m
+        q = results["quality"][kind]
+        print(f"  {kind:9s} diff      WS353 {q['sentvec']['ws353'] - q['fasttext']['ws353']:+.3f}"
+              f"  analogy {100 * (q['sentvec']['analogy'] - q['fasttext']['analogy']):+.2f} pts"
+              f"  time ratio {q['sentvec']['seconds'] / q['fasttext']['seconds']:.2f}", flush=True)
+
+
+SUP_TASKS = {
+    "cooking": ("cooking.train", "cooking.valid", dict(lr=0.5, epoch=25, wordNgrams=2, dim=50, bucket=200000)),
+    "sst2": ("sst2.train", "sst2.dev", dict(lr=0.5, epoch=5, wordNgrams=2, dim=50)),
+}
+
+
+def quality_supervised(args, results: dict) -> None:
+    print(f"\n== supervised, thread {args.threads}", flush=True)
+    for task, (tr, te, opts) in SUP_TASKS.items():
+        for lib in ("fasttext", "sentvec"):
+            precs = []
+            secs = []
+            for seed in range(args.sup_runs):
+                m, sec = train(lib, "supervised", DATA / "classification" / tr,
+                               dict(opts, thread=args.threads, seed=seed))
+                n, p1, _ = m.test(str(DATA / "classification" / te))
+                precs.append(p1)
+                secs.append(sec)
+            r = dict(p1=float(np.mean(precs)), p1_runs=precs, seconds=float(np.mean(secs)), n=n)
+            results.setdefault("supervised", {}).setdefault(task, {})[lib] = r
+            print(f"  {task:8s} {lib:9s} P@1 {r['p1']:.4f} (mean of {len(precs)}: "
+                  f"{', '.join(f'{p:.4f}' for p in precs)})  {r['seconds']:5.1f} s", flush=True)
+        s = results["supervised"][task]
+        print(f"  {task:8s} diff      P@1 {100 * (s['sentvec']['p1'] - s['fasttext']['p1']):+.2f} pts", flush=True)
+
+
+def speed(args, out: Path, results: dict) -> None:
+    path = corpus_slice(args.speed_bytes, out)
+    ntok = count_tokens(path)
+    cooking = DATA / "classification" / "cooking.train"
+    ntok_cooking = count_tokens(cooking)
+    print(f"\n== speed: words/sec/thread = epoch x tokens / wall seconds / threads "
+          f"(dictionary and init included)", flush=True)
+    cases = {
+        "skipgram": (path, ntok, dict(epoch=1, dim=100)),
+        "cbow": (path, ntok, dict(epoch=1, dim=100)),
+        "supervised": (cooking, ntok_cooking, dict(epoch=5, lr=0.5, wordNgrams=2, dim=50, bucket=200000)),
+    }
+    for kind, (p, n, opts) in cases.items():
+        for th in (1, 2):
+            row = {}
+            for lib in ("fasttext", "sentvec"):
+                best = math.inf
+                for _ in range(args.speed_runs):
+                    _, sec = train(lib, kind, p, dict(opts, thread=th, seed=1))
+                    best = min(best, sec)
+                row[lib] = opts["epoch"] * n / best / th
+            row["ratio"] = row["sentvec"] / row["fasttext"]
+            results.setdefault("speed", {}).setdefault(kind, {})[str(th)] = row
+            print(f"  {kind:10s} thread {th}: fastText {row['fasttext']:9.0f}  sentvec "
+                  f"{row['sentvec']:9.0f}  ratio {row['ratio']:.2f}", flush=True)
+
+
+def plot(results: dict, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib missing: no plot)")
+        return
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    ax = axes[0]
+    sp = results.get("speed", {})
+    labels, ft, sv = [], [], []
+    for kind, rows in sp.items():
+        for th, r in rows.items():
+            labels.append(f"{kind}\n{th} thr")
+            ft.append(r["fasttext"] / 1e3)
+            sv.append(r["sentvec"] / 1e3)
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, ft, 0.4, label="fastText 0.9.3 (pip)")
+    ax.bar(x + 0.2, sv, 0.4, label="sentvec")
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_ylabel("k words/sec/thread")
+    ax.set_title("training speed")
+    ax.legend()
+    ax = axes[1]
+    q = results.get("quality", {})
+    labels, ft, sv = [], [], []
+    for kind, r in q.items():
+        labels += [f"{kind}\nWS353", f"{kind}\nanalogy"]
+        ft += [r["fasttext"]["ws353"], r["fasttext"]["analogy"]]
+        sv += [r["sentvec"]["ws353"], r["sentvec"]["analogy"]]
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, ft, 0.4, label="fastText")
+    ax.bar(x + 0.2, sv, 0.4, label="sentvec")
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_title("word vectors (Spearman / accuracy)")
+    ax.legend()
+    ax = axes[2]
+    s = results.get("supervised", {})
+    labels = list(s)
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, [s[k]["fasttext"]["p1"] for k in labels], 0.4, label="fastText")
+    ax.bar(x + 0.2, [s[k]["sentvec"]["p1"] for k in labels], 0.4, label="sentvec")
+    ax.set_xticks(x, labels)
+    ax.set_title("supervised precision@1")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bytes", type=int, default=20_000_000, help="corpus prefix for word-vector quality")
+    ap.add_argument("--epoch", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--speed-bytes", type=int, default=3_000_000)
+    ap.add_argument("--speed-runs", type=int, default=1, help="best of N for speed")
+    ap.add_argument("--sup-runs", type=int, default=3, help="supervised runs (seeds) to average")
+    ap.add_argument("--only", choices=["quality", "supervised", "speed"], action="append")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    a = ap.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    only = set(a.only or ["quality", "supervised", "speed"])
+    results: dict = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}}
+    t0 = time.perf_counter()
+    if "speed" in only:
+        speed(a, a.out, results)
+    if "supervised" in only:
+        quality_supervised(a, results)
+    if "quality" in only:
+        quality_unsupervised(a, a.out, results)
+    results["total_seconds"] = time.perf_counter() - t0
+    (a.out / "bench_train.json").write_text(json.dumps(results, indent=2))
+    plot(results, a.out / "bench_train.png")
+    print(f"total {results['total_seconds']:.0f} s; results in {a.out / 'bench_train.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
