@@ -367,7 +367,7 @@ _train_verb("sent2vec", "train a sent2vec sentence-embedding model")
 def _test_counts(model, path: str, k: int, threshold: float, show: bool) -> Tuple[int, float, float]:
     """``Model.test`` with a progress line: the file is tested in chunks and the counts summed."""
     core_test = getattr(getattr(model, "f", None), "test", None)
-    if not show or core_test is None:
+    if not show or core_test is None or model.args.get("model") != "supervised":
         if path == "-":
             tmp = _spool_stdin()
             try:
@@ -375,7 +375,6 @@ def _test_counts(model, path: str, k: int, threshold: float, show: bool) -> Tupl
             finally:
                 os.unlink(tmp)
         return model.test(path, k, threshold)
-    model._require_supervised("test")
     f, size = _open_input(path)
     bar = Progress("test", "lines", enabled=True)
     n = gold = predicted = pg = 0

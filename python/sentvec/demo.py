@@ -19,6 +19,8 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from ._progress import Progress
+
 CORPUS = "gutenberg-sentences.txt.xz"
 
 #: Words with many occurrences across the 13 books (Melville, Austen, Shakespeare, Milton, ...).
@@ -26,19 +28,19 @@ QUERY_WORDS = ["whale", "ship", "king", "sister", "heaven", "love"]
 
 #: Sentences normalized like the corpus (lower case, no punctuation); they come in related pairs.
 SENTENCES = [
-    "the whale rose out of the sea beside the ship",
-    "the sailors saw a great fish swimming in the ocean",
+    "a great whale swam beside our ship at sea",
+    "the sailors saw a huge fish in the ocean",
     "she hoped her sister would marry a rich gentleman",
     "the young lady was engaged to a wealthy man",
-    "the king was slain and his crown was lost",
+    "the king and his soldiers were slain in war",
     "the prince fought bravely and died in battle",
-    "the angels fell from heaven into the darkness of hell",
+    "angels fell from heaven into darkness and fire",
     "i sing of the grass and of myself",
 ]
 
-#: Training options: sent2vec's documented defaults, with a smaller dimension and enough epochs
-#: for a one-million-word corpus to learn something in a few seconds.
-DEFAULTS: Dict[str, Any] = dict(dim=100, epoch=8, lr=0.2, minCount=3, wordNgrams=2, neg=10, t=1e-4, dropoutK=2, bucket=200_000, seed=1)
+#: Training options: sent2vec's documented defaults, with fewer buckets and a lower minCount for a
+#: one-million-word corpus (5 epochs: about 17 s of CPU time, under 10 s on 2 cores).
+DEFAULTS: Dict[str, Any] = dict(dim=100, epoch=5, lr=0.2, minCount=3, wordNgrams=2, neg=10, t=1e-4, dropoutK=2, bucket=200_000, seed=1)
 
 
 def corpus_path() -> str:
@@ -71,17 +73,33 @@ def _train(path: str, opts: Dict[str, Any], show: bool):
         from .cli import CommandError
 
         raise CommandError("this build of sentvec has no training (sentvec.train_unsupervised is missing)")
-    kw = {**DEFAULTS, **opts, "verbose": 2 if show else 0}
+    kw = {**DEFAULTS, **opts, "verbose": 0}
     try:
-        return "sent2vec", sentvec.train_unsupervised(path, model="sent2vec", **kw)
+        return "sent2vec", _with_bar(sentvec.train_unsupervised, path, "sent2vec", kw, show)
     except (ValueError, NotImplementedError) as e:
         msg = str(e)
-        if "sent2vec" not in msg and "model" not in msg:
+        if "sent2vec" not in msg:
             raise
         print(f"note: sent2vec training is not available in this build ({msg}); training skipgram instead", file=sys.stderr)
     kw = {k: v for k, v in kw.items() if k not in ("dropoutK", "wordNgrams", "t", "neg", "lr")}
     kw["epoch"] = min(kw.get("epoch", 5), 2)
-    return "skipgram", sentvec.train_unsupervised(path, model="skipgram", **kw)
+    return "skipgram", _with_bar(sentvec.train_unsupervised, path, "skipgram", kw, show)
+
+
+def _with_bar(train, path: str, model: str, kw: Dict[str, Any], show: bool):
+    """Train with the progress bar drawn from the training API's callback."""
+    if not show:
+        return train(path, model=model, **kw)
+    bar = Progress("train", "words", enabled=True)
+
+    def callback(p) -> bool:
+        bar.update(p.tokens, p.progress, extra=f"loss {p.loss:.3f}", force=p.finished)
+        return True
+
+    try:
+        return train(path, model=model, callback=callback, **kw)
+    finally:
+        bar.close()
 
 
 def most_similar_pairs(vectors: np.ndarray, top: int = 3):

@@ -283,6 +283,11 @@ def test_test_and_test_label(ftz_model, official):
     lines = r.stdout.decode().split("\n")[:-1]
     assert lines[-3:] == [f"N\t{n}", f"P@1\t{p:.3g}", f"R@1\t{rec:.3g}"]
     assert len(lines) == len(per) + 3
+    off_per = official.load_model(str(FTZ)).test_label(str(VALID))
+    assert sorted(off_per) == sorted(per)
+    for label, m in per.items():
+        for key, v in m.items():
+            assert (v != v and off_per[label][key] != off_per[label][key]) or abs(v - off_per[label][key]) < 1e-9, (label, key)
     first_label, first = next(iter(per.items()))
     assert lines[0].endswith(" " + first_label) and lines[0].startswith("F1-Score : ")
     shown = lines[0].split()
