@@ -75,6 +75,25 @@ Mapping::~Mapping() {
 
 namespace {
 
+// File bytes quoted in a message: printable ASCII as is, anything else as \xNN (messages must
+// be valid UTF-8, and a corrupt file can hold anything). Long text is cut.
+std::string printable(const std::string& s) {
+  std::string out;
+  const size_t n = std::min<size_t>(s.size(), 80);
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char ch = static_cast<unsigned char>(s[i]);
+    if (ch >= 0x20 && ch < 0x7f) {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      out += buf;
+    }
+  }
+  if (s.size() > n) out += "...";
+  return out;
+}
+
 constexpr char kTrailerMagic[8] = {'S', 'E', 'N', 'T', 'V', 'E', 'C', '\0'};
 constexpr int32_t kTrailerVersion = 1;
 
@@ -208,7 +227,8 @@ void parse_trailer(const std::string& payload, Model& m) {
       else if (k == "eos_subwords") m.eos_subwords = v == "1";
       else if (k == "thread") m.args.thread = std::stoi(v);
     } catch (const std::exception&) {
-      throw FormatError("invalid value '" + v + "' for '" + k + "' in the sentvec trailer");
+      throw FormatError("invalid value '" + printable(v) + "' for '" + printable(k) +
+                        "' in the sentvec trailer");
     }
   }
 }
@@ -226,6 +246,34 @@ std::string make_trailer_payload(const Model& m) {
   o << "thread=" << m.args.thread << "\n";
   o << "eos_subwords=" << (m.eos_subwords ? 1 : 0) << "\n";
   return o.str();
+}
+
+// Longest character n-gram accepted (fastText's defaults are 3..6; nothing real uses more).
+constexpr int32_t kMaxCharNgram = 64;
+
+// Every word's char n-grams are computed when the dictionary is installed. A hostile file with
+// one megabyte-long "word" and a wide n-gram range would make that take minutes and gigabytes:
+// bound the n-gram count and the bytes hashed by what any real model of this size needs.
+void check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, const Args& a,
+                          bool eos_subwords, size_t file_size) {
+  if (a.maxn <= 0 || a.bucket <= 0) return;
+  const int64_t lo = std::max(a.minn, 1);
+  uint64_t ids = 0, hashed = 0;
+  for (const Entry& e : entries) {
+    if (e.type != EntryType::kWord || (!eos_subwords && e.word == "</s>")) continue;
+    const int64_t len = static_cast<int64_t>(e.word.size()) + 2;  // bytes bound characters
+    for (int64_t n = lo; n <= a.maxn && n <= len; ++n) {
+      ids += static_cast<uint64_t>(len - n + 1);
+      hashed += static_cast<uint64_t>(len - n + 1) * static_cast<uint64_t>(n);
+    }
+  }
+  const uint64_t max_ids = std::max<uint64_t>(uint64_t(1) << 24, 32 * static_cast<uint64_t>(file_size));
+  const uint64_t max_hashed = std::max<uint64_t>(uint64_t(1) << 28, 256 * static_cast<uint64_t>(file_size));
+  if (ids > max_ids || hashed > max_hashed)
+    c.fail("the dictionary's character n-grams (minn " + std::to_string(a.minn) + ", maxn " +
+           std::to_string(a.maxn) + ") would need " + std::to_string(ids) +
+           " subword ids, far more than a model of " + std::to_string(file_size) +
+           " bytes can use: the words or the n-gram range are corrupt");
 }
 
 }  // namespace
@@ -276,7 +324,7 @@ std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes
   a.lr_update_rate = c.get<int32_t>("args.lrUpdateRate");
   a.t = c.get<double>("args.t");
   bool args_ok = a.dim > 0 && a.dim <= 1000000 && loss >= 1 && loss <= 4 && model >= 1 &&
-                 model <= 4 && a.bucket >= 0 && a.minn >= 0 && a.maxn >= 0 && a.maxn <= 1000 &&
+                 model <= 4 && a.bucket >= 0 && a.minn >= 0 && a.maxn >= 0 && a.maxn <= kMaxCharNgram &&
                  a.word_ngrams >= 0 && std::isfinite(a.t);
   if (!args_ok) {
     if (m.legacy) {
@@ -351,9 +399,10 @@ std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes
                             " words, " + std::to_string(nlabels) + " labels)");
     e.type = static_cast<EntryType>(type);
   }
+  check_subword_budget(c, entries, a, m.eos_subwords, nbytes);
   std::vector<std::pair<int32_t, int32_t>> prune;
   if (pruneidx_size > 0) {
-    if (static_cast<uint64_t>(pruneidx_size) * 8u > c.remaining())
+    if (static_cast<uint64_t>(pruneidx_size) > c.remaining() / 8u)
       c.fail("truncated file: " + std::to_string(pruneidx_size) +
              " pruned n-gram pairs need more bytes than remain");
     prune.resize(static_cast<size_t>(pruneidx_size));
@@ -731,7 +780,7 @@ VecFile parse_vec(const char* p, size_t n, const std::string& path) {
   if (std::sscanf(header.c_str(), "%lld %lld %c", &count, &dim, &extra) != 2 || count < 0 ||
       dim <= 0 || dim > 100000)
     fail("not a .vec file: the first line must be '<count> <dim>' (found '" +
-         header.substr(0, 60) + "')");
+         printable(header.substr(0, 60)) + "')");
   // Each row needs at least 2*dim+1 bytes ("w 1 2 ... "): check before reserving (the
   // division keeps a hostile count from overflowing the product).
   if (static_cast<unsigned long long>(count) > n / static_cast<unsigned long long>(2 * dim + 1))
@@ -753,16 +802,16 @@ VecFile parse_vec(const char* p, size_t n, const std::string& path) {
       while (off < n && p[off] == ' ') ++off;
       size_t s = off;
       while (off < n && p[off] != ' ' && p[off] != '\n' && p[off] != '\r') ++off;
-      if (s == off) fail("row " + std::to_string(r + 1) + " ('" + v.words.back() + "') has fewer than " + std::to_string(dim) + " values");
+      if (s == off) fail("row " + std::to_string(r + 1) + " ('" + printable(v.words.back()) + "') has fewer than " + std::to_string(dim) + " values");
       num.assign(p + s, off - s);
       char* end = nullptr;
       float x = std::strtof(num.c_str(), &end);
       if (end != num.c_str() + num.size() || !std::isfinite(x))
-        fail("row " + std::to_string(r + 1) + ": '" + num.substr(0, 30) + "' is not a finite number");
+        fail("row " + std::to_string(r + 1) + ": '" + printable(num.substr(0, 30)) + "' is not a finite number");
       v.data.push_back(x);
     }
     while (off < n && (p[off] == ' ' || p[off] == '\r')) ++off;
-    if (off < n && p[off] != '\n') fail("row " + std::to_string(r + 1) + " ('" + v.words.back() + "') has more than " + std::to_string(dim) + " values");
+    if (off < n && p[off] != '\n') fail("row " + std::to_string(r + 1) + " ('" + printable(v.words.back()) + "') has more than " + std::to_string(dim) + " values");
     ++off;
   }
   return v;

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -70,7 +71,10 @@ PYBIND11_MODULE(_core, mod) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const FormatError& e) {
-      PyErr_SetString(format_error.ptr(), e.what());
+      // A message may quote bytes of a corrupt file: never fail on invalid UTF-8.
+      py::str msg = py::reinterpret_steal<py::str>(
+          PyUnicode_DecodeUTF8(e.what(), static_cast<Py_ssize_t>(std::strlen(e.what())), "backslashreplace"));
+      PyErr_SetObject(format_error.ptr(), msg.ptr());
     } catch (const IoError& e) {
       py::object exc = py::reinterpret_borrow<py::object>(PyExc_OSError)(
           e.error_number(), std::string(e.what()), e.path().empty() ? py::object(py::none()) : py::object(py::str(e.path())));

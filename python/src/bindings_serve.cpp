@@ -48,23 +48,34 @@ void bind_serving(py::module_& mod) {
       "or OSError naming the file.");
   mod.def(
       "parse_vec_bytes",
-      [](const py::bytes& data, const std::string& name) {
-        std::string buf(data);
+      [](const py::buffer& data, const std::string& name) {
+        py::buffer_info info = data.request();
+        if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
+          throw py::value_error("data must be a contiguous bytes-like object");
         VecFile v;
         {
           py::gil_scoped_release nogil;
-          v = parse_vec(buf.data(), buf.size(), name);
+          v = parse_vec(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size), name);
         }
         return vec_to_python(std::move(v));
       },
       py::arg("data"), py::arg("name") = "<bytes>", "read_vec over bytes in memory (tests, fuzzing).");
   mod.def(
       "load_model_bytes",
-      [](const py::bytes& data, const std::string& name, bool mmap) {
-        auto buf = std::make_shared<std::string>(data);
-        py::gil_scoped_release nogil;
-        return load_model_from_memory(reinterpret_cast<const uint8_t*>(buf->data()), buf->size(),
-                                      buf, name, mmap);
+      [](const py::buffer& data, const std::string& name, bool mmap) {
+        py::buffer_info info = data.request();  // C-contiguous bytes (bytes, memoryview slices)
+        if (info.ndim != 1 || info.itemsize != 1 || (info.ndim == 1 && info.strides[0] != 1))
+          throw py::value_error("data must be a contiguous bytes-like object");
+        const auto* p = static_cast<const uint8_t*>(info.ptr);
+        const size_t n = static_cast<size_t>(info.size);
+        if (mmap) {  // views need storage that outlives the buffer: copy once
+          auto buf = std::make_shared<std::string>(reinterpret_cast<const char*>(p), n);
+          py::gil_scoped_release nogil;
+          return load_model_from_memory(reinterpret_cast<const uint8_t*>(buf->data()), n, buf,
+                                        name, true);
+        }
+        py::gil_scoped_release nogil;  // `data` stays referenced by the caller's frame
+        return load_model_from_memory(p, n, nullptr, name, false);
       },
       py::arg("data"), py::arg("name") = "<bytes>", py::arg("mmap") = false,
       "Loads a model from bytes in memory (tests, fuzzing); `mmap` makes views into the copy.");
