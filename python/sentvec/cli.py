@@ -47,7 +47,7 @@ TRAIN_OPTS: Dict[str, Opt] = {
     "ws": Opt("int", "size of the context window"),
     "epoch": Opt("int", "number of epochs"),
     "minCount": Opt("int", "minimal number of word occurrences"),
-    "minCountLabel": Opt("int", "minimal number of label occurrences (sent2vec: of a target word)"),
+    "minCountLabel": Opt("int", "minimal number of label occurrences (sent2vec: alias of -minCountTarget)"),
     "neg": Opt("int", "number of negatives sampled"),
     "wordNgrams": Opt("int", "max length of word n-grams"),
     "loss": Opt("str", "loss function {ns, hs, softmax, ova}"),
@@ -63,7 +63,6 @@ TRAIN_OPTS: Dict[str, Opt] = {
     "saveOutput": Opt("flag", "also write the output vectors to <output>.output"),
     "dropoutK": Opt("int", "sent2vec: number of word n-grams dropped per sentence"),
     "minCountTarget": Opt("int", "sent2vec: minimal number of occurrences of a target word"),
-    "maxVocabSize": Opt("int", "sent2vec: maximum vocabulary size"),
 }
 
 COMMON_OPTS: Dict[str, Opt] = {
@@ -344,7 +343,7 @@ def train_command(verb_name: str, pos: List[str], opts: Dict[str, Any], extra_kw
 _TRAIN_HELP = "fastText options, e.g. -dim 100 -epoch 5 -lr 0.05 -thread 2"
 
 
-_SENT2VEC_ONLY = ("dropoutK", "minCountTarget", "maxVocabSize")
+_SENT2VEC_ONLY = ("dropoutK", "minCountTarget")
 
 
 def _train_verb(name: str, summary: str):

@@ -24,7 +24,7 @@ from ._progress import Progress
 CORPUS = "gutenberg-sentences.txt.xz"
 
 #: Words with many occurrences across the 13 books (Melville, Austen, Shakespeare, Milton, ...).
-QUERY_WORDS = ["whale", "ship", "king", "sister", "heaven", "love"]
+QUERY_WORDS = ["whale", "ship", "sea", "heaven", "sister", "night"]
 
 #: Sentences normalized like the corpus (lower case, no punctuation); they come in related pairs.
 SENTENCES = [
