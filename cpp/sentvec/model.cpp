@@ -85,8 +85,16 @@ void Model::word_vector(std::string_view w, float* out) const {
   std::fill(out, out + d, 0.f);
   std::vector<int32_t> feats;
   dict.word_features(w, feats);
-  for (int32_t f : feats) input.add_row_to(out, f);
-  if (!feats.empty()) scale(out, 1.f / feats.size(), d);
+  // A label's own id (fastText gives labels a subword list too) can lie past the input rows
+  // of a pruned .ftz, where fastText reads out of bounds: such rows are skipped here.
+  const int64_t rows = input.rows();
+  size_t used = 0;
+  for (int32_t f : feats) {
+    if (f < 0 || f >= rows) continue;
+    input.add_row_to(out, f);
+    ++used;
+  }
+  if (used) scale(out, 1.f / used, d);
 }
 
 void Model::hidden(const std::vector<int32_t>& feats, float* h) const {
