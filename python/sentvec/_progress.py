@@ -46,7 +46,9 @@ class Progress:
 
     width = 24  # characters of the bar
 
-    def __init__(self, label: str, unit: str = "lines", enabled: bool = True, stream: Optional[TextIO] = None):
+    def __init__(
+        self, label: str, unit: str = "lines", enabled: bool = True, stream: Optional[TextIO] = None
+    ):
         self.label = label
         self.unit = unit
         self.enabled = enabled
@@ -56,7 +58,9 @@ class Progress:
         self._last_len = 0
         self._drawn = False
 
-    def update(self, done: float, fraction: Optional[float] = None, extra: str = "", force: bool = False) -> None:
+    def update(
+        self, done: float, fraction: Optional[float] = None, extra: str = "", force: bool = False
+    ) -> None:
         """Report ``done`` units so far and, when known, the fraction of the whole work done."""
         if not self.enabled:
             return

@@ -95,7 +95,13 @@ class Verb:
 VERBS: Dict[str, Verb] = {}
 
 
-def verb(name: str, summary: str, positionals: Sequence[str], options: Optional[Dict[str, Opt]] = None, usage_extra: str = ""):
+def verb(
+    name: str,
+    summary: str,
+    positionals: Sequence[str],
+    options: Optional[Dict[str, Opt]] = None,
+    usage_extra: str = "",
+):
     def deco(fn):
         VERBS[name] = Verb(name, summary, list(positionals), dict(options or {}), fn, usage_extra)
         return fn
@@ -160,7 +166,9 @@ def parse_args(v: Verb, args: Sequence[str]) -> Tuple[List[str], Dict[str, Any]]
         missing = required[len(pos)]
         raise UsageError(f"'{v.name}' needs <{missing}>: {v.usage()}")
     if len(pos) > len(v.positionals):
-        raise UsageError(f"too many arguments for '{v.name}' ({' '.join(pos[len(v.positionals):])!r}): {v.usage()}")
+        raise UsageError(
+            f"too many arguments for '{v.name}' ({' '.join(pos[len(v.positionals) :])!r}): {v.usage()}"
+        )
     return pos, opts
 
 
@@ -296,11 +304,15 @@ def _accepted_options(fn) -> Optional[set]:
     return set(params)
 
 
-def train_command(verb_name: str, pos: List[str], opts: Dict[str, Any], extra_kwargs: Optional[Dict[str, Any]] = None) -> int:
+def train_command(
+    verb_name: str, pos: List[str], opts: Dict[str, Any], extra_kwargs: Optional[Dict[str, Any]] = None
+) -> int:
     if "input" not in opts:
         raise UsageError(f"'{verb_name}' needs -input <path>")
     if "output" not in opts:
-        raise UsageError(f"'{verb_name}' needs -output <path> (the model is saved to <output>.bin and <output>.vec)")
+        raise UsageError(
+            f"'{verb_name}' needs -output <path> (the model is saved to <output>.bin and <output>.vec)"
+        )
     fn, kwargs = _train_function(verb_name)
     kwargs.update(extra_kwargs or {})
     show = progress_wanted(opts)
@@ -406,7 +418,12 @@ def _print_test(out: Output, n: int, p: float, r: float, k: int) -> None:
     out.write(f"N\t{n}\nP@{k}\t{p:.3g}\nR@{k}\t{r:.3g}\n")
 
 
-@verb("test", "evaluate a supervised classifier", ["model", "test-data", "k?", "threshold?"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT})
+@verb(
+    "test",
+    "evaluate a supervised classifier",
+    ["model", "test-data", "k?", "threshold?"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+)
 def cmd_test(pos, opts):
     k = _int_arg(pos[2] if len(pos) > 2 else None, "k", 1)
     th = _float_arg(pos[3] if len(pos) > 3 else None, "threshold", 0.0)
@@ -421,7 +438,12 @@ def _metric(name: str, value: float) -> str:
     return f"{name} : {shown}  "
 
 
-@verb("test-label", "per-label precision, recall and F1 of a supervised classifier", ["model", "test-data", "k?", "threshold?"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT})
+@verb(
+    "test-label",
+    "per-label precision, recall and F1 of a supervised classifier",
+    ["model", "test-data", "k?", "threshold?"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+)
 def cmd_test_label(pos, opts):
     k = _int_arg(pos[2] if len(pos) > 2 else None, "k", 1)
     th = _float_arg(pos[3] if len(pos) > 3 else None, "threshold", 0.0)
@@ -437,7 +459,14 @@ def cmd_test_label(pos, opts):
             os.unlink(tmp)
     out = Output()
     for label, m in per.items():
-        out.write(_metric("F1-Score", m["f1score"]) + _metric("Precision", m["precision"]) + _metric("Recall", m["recall"]) + " " + label + "\n")
+        out.write(
+            _metric("F1-Score", m["f1score"])
+            + _metric("Precision", m["precision"])
+            + _metric("Recall", m["recall"])
+            + " "
+            + label
+            + "\n"
+        )
     _print_test(out, n, p, r, k)
     return 0
 
@@ -453,7 +482,9 @@ def _predict(pos, opts, with_prob: bool) -> int:
     n = done = 0
     try:
         for lines, nbytes in iter_line_batches(f):
-            labels, probs = model.predict(lines, k=k, threshold=th, on_unicode_error="surrogateescape", threads=threads)
+            labels, probs = model.predict(
+                lines, k=k, threshold=th, on_unicode_error="surrogateescape", threads=threads
+            )
             chunk = []
             for ls, ps in zip(labels, probs):
                 if with_prob:
@@ -475,18 +506,35 @@ def _predict(pos, opts, with_prob: bool) -> int:
 _PREDICT_USAGE = "<test-data> may be '-' (standard input); k defaults to 1, threshold to 0.0"
 
 
-@verb("predict", "most likely labels of each line", ["model", "test-data", "k?", "threshold?"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT}, _PREDICT_USAGE)
+@verb(
+    "predict",
+    "most likely labels of each line",
+    ["model", "test-data", "k?", "threshold?"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+    _PREDICT_USAGE,
+)
 def cmd_predict(pos, opts):
     return _predict(pos, opts, False)
 
 
-@verb("predict-prob", "most likely labels of each line, with probabilities", ["model", "test-data", "k?", "threshold?"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT}, _PREDICT_USAGE)
+@verb(
+    "predict-prob",
+    "most likely labels of each line, with probabilities",
+    ["model", "test-data", "k?", "threshold?"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+    _PREDICT_USAGE,
+)
 def cmd_predict_prob(pos, opts):
     return _predict(pos, opts, True)
 
 
 # ---------------------------------------------------------------------------------------- vectors
-@verb("print-word-vectors", "word vectors of the words read from standard input (or a file)", ["model", "words?"], {**MODEL_OPTS, **THREAD_OPT})
+@verb(
+    "print-word-vectors",
+    "word vectors of the words read from standard input (or a file)",
+    ["model", "words?"],
+    {**MODEL_OPTS, **THREAD_OPT},
+)
 def cmd_print_word_vectors(pos, opts):
     model = _load(pos[0], opts)
     f, _ = _open_input(pos[1] if len(pos) > 1 else "-")
@@ -506,7 +554,12 @@ def cmd_print_word_vectors(pos, opts):
             tokens = data.split()
             if tokens:
                 vecs = model.get_word_vectors([_decode(t) for t in tokens], threads=threads)
-                out.write("".join(t.decode("utf-8", "surrogateescape") + " " + fmt_vector(v) + "\n" for t, v in zip(tokens, vecs)))
+                out.write(
+                    "".join(
+                        t.decode("utf-8", "surrogateescape") + " " + fmt_vector(v) + "\n"
+                        for t, v in zip(tokens, vecs)
+                    )
+                )
             if not block:
                 break
     finally:
@@ -516,7 +569,12 @@ def cmd_print_word_vectors(pos, opts):
     return 0
 
 
-@verb("print-sentence-vectors", "sentence vectors of the lines read from standard input (or a file)", ["model", "sentences?"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT})
+@verb(
+    "print-sentence-vectors",
+    "sentence vectors of the lines read from standard input (or a file)",
+    ["model", "sentences?"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+)
 def cmd_print_sentence_vectors(pos, opts):
     model = _load(pos[0], opts)
     f, size = _open_input(pos[1] if len(pos) > 1 else "-")
@@ -581,7 +639,12 @@ def _print_neighbours(out: Output, result) -> None:
     out.flush()
 
 
-@verb("nn", "nearest neighbours of query words (read from standard input, or -query)", ["model", "k?"], {**MODEL_OPTS, "query": Opt("str", "the query word(s), instead of reading standard input")})
+@verb(
+    "nn",
+    "nearest neighbours of query words (read from standard input, or -query)",
+    ["model", "k?"],
+    {**MODEL_OPTS, "query": Opt("str", "the query word(s), instead of reading standard input")},
+)
 def cmd_nn(pos, opts):
     k = _int_arg(pos[1] if len(pos) > 1 else None, "k", 10)
     model = _load(pos[0], opts)
@@ -591,7 +654,15 @@ def cmd_nn(pos, opts):
     return 0
 
 
-@verb("analogies", "analogies A - B + C of query triplets (read from standard input, or -query)", ["model", "k?"], {**MODEL_OPTS, "query": Opt("str", "'A B C' (several triplets allowed), instead of reading standard input")})
+@verb(
+    "analogies",
+    "analogies A - B + C of query triplets (read from standard input, or -query)",
+    ["model", "k?"],
+    {
+        **MODEL_OPTS,
+        "query": Opt("str", "'A B C' (several triplets allowed), instead of reading standard input"),
+    },
+)
 def cmd_analogies(pos, opts):
     k = _int_arg(pos[1] if len(pos) > 1 else None, "k", 10)
     model = _load(pos[0], opts)
@@ -604,7 +675,21 @@ def cmd_analogies(pos, opts):
 # ---------------------------------------------------------------------------------------- dump, embed, convert
 _FT_MODEL_NAMES = {"skipgram": "sg", "supervised": "sup", "cbow": "cbow", "sent2vec": "sent2vec"}
 _FT_LOSS_NAMES = {"ova": "one-vs-all"}
-_ARGS_ORDER = ["dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn", "lrUpdateRate", "t"]
+_ARGS_ORDER = [
+    "dim",
+    "ws",
+    "epoch",
+    "minCount",
+    "neg",
+    "wordNgrams",
+    "loss",
+    "model",
+    "bucket",
+    "minn",
+    "maxn",
+    "lrUpdateRate",
+    "t",
+]
 
 
 def _dump_matrix(out: Output, m) -> None:
@@ -620,7 +705,13 @@ def _dump_matrix(out: Output, m) -> None:
         out.write((line * len(block)) % tuple(block.ravel().tolist()))
 
 
-@verb("dump", "print a model's args, dictionary, input or output matrix", ["model", "option"], MODEL_OPTS, "<option> is one of args, dict, input, output")
+@verb(
+    "dump",
+    "print a model's args, dictionary, input or output matrix",
+    ["model", "option"],
+    MODEL_OPTS,
+    "<option> is one of args, dict, input, output",
+)
 def cmd_dump(pos, opts):
     what = pos[1]
     if what not in ("args", "dict", "input", "output"):
@@ -697,7 +788,13 @@ def _embed_to_npy(model, src: str, dst: str, threads: Optional[int], bar: Progre
     return n
 
 
-@verb("embed", "sentence vectors of every line of a file, written to a .npy file", ["model", "sentences", "output"], {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT}, "<sentences> may be '-' (standard input); row i of the .npy is line i")
+@verb(
+    "embed",
+    "sentence vectors of every line of a file, written to a .npy file",
+    ["model", "sentences", "output"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+    "<sentences> may be '-' (standard input); row i of the .npy is line i",
+)
 def cmd_embed(pos, opts):
     model_path, src, dst = pos
     if dst == "-":
@@ -730,7 +827,16 @@ def cmd_embed(pos, opts):
     return 0
 
 
-@verb("convert", "write a model's word vectors as .vec text (or word2vec binary)", ["model", "output"], {**MODEL_OPTS, "which": Opt("str", "input (word vectors, default) or output (output-matrix rows)"), "binary": Opt("flag", "word2vec binary format instead of text")})
+@verb(
+    "convert",
+    "write a model's word vectors as .vec text (or word2vec binary)",
+    ["model", "output"],
+    {
+        **MODEL_OPTS,
+        "which": Opt("str", "input (word vectors, default) or output (output-matrix rows)"),
+        "binary": Opt("flag", "word2vec binary format instead of text"),
+    },
+)
 def cmd_convert(pos, opts):
     which = opts.get("which", "input")
     if which not in ("input", "output"):
@@ -741,7 +847,20 @@ def cmd_convert(pos, opts):
 
 
 # ---------------------------------------------------------------------------------------- demo, help
-@verb("demo", "train sent2vec on the bundled Gutenberg corpus and show what it learned", [], {**COMMON_OPTS, "output": Opt("str", "folder for the model (default: a new temporary folder)"), "thread": Opt("int", "number of threads (default 2)"), "epoch": Opt("int", "number of epochs"), "dim": Opt("int", "size of the vectors"), "lines": Opt("int", "use only the first N lines of the corpus"), "verbose": Opt("int", "verbosity level")})
+@verb(
+    "demo",
+    "train sent2vec on the bundled Gutenberg corpus and show what it learned",
+    [],
+    {
+        **COMMON_OPTS,
+        "output": Opt("str", "folder for the model (default: a new temporary folder)"),
+        "thread": Opt("int", "number of threads (default 2)"),
+        "epoch": Opt("int", "number of epochs"),
+        "dim": Opt("int", "size of the vectors"),
+        "lines": Opt("int", "use only the first N lines of the corpus"),
+        "verbose": Opt("int", "verbosity level"),
+    },
+)
 def cmd_demo(pos, opts):
     from .demo import run_demo
 
@@ -753,7 +872,11 @@ def _help_text(v: Optional[Verb] = None) -> str:
         lines = [f"usage: {PROG} <command> <args>", "", "The commands supported by sentvec are:", ""]
         for name, vb in VERBS.items():
             lines.append(f"  {name:<24}{vb.summary}")
-        lines += ["", f"'{PROG} help <command>' describes a command; training commands take fastText's flags", f"(e.g. '{PROG} skipgram -input data.txt -output model -dim 100')."]
+        lines += [
+            "",
+            f"'{PROG} help <command>' describes a command; training commands take fastText's flags",
+            f"(e.g. '{PROG} skipgram -input data.txt -output model -dim 100').",
+        ]
         return "\n".join(lines) + "\n"
     lines = [f"usage: {v.usage()}", "", v.summary]
     if v.usage_extra:
@@ -844,7 +967,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as e:  # an internal error: still one line unless debugging
         if debug:
             raise
-        sys.stderr.write(f"{PROG}: error: {type(e).__name__}: {_describe(e)} (internal error; SENTVEC_DEBUG=1 shows the traceback)\n")
+        sys.stderr.write(
+            f"{PROG}: error: {type(e).__name__}: {_describe(e)} (internal error; SENTVEC_DEBUG=1 shows the traceback)\n"
+        )
         return 1
 
 

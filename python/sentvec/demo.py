@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from importlib import resources
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -40,7 +40,9 @@ SENTENCES = [
 
 #: Training options: sent2vec's documented defaults, with fewer buckets and a lower minCount for a
 #: one-million-word corpus (5 epochs: about 17 s of CPU time, under 10 s on 2 cores).
-DEFAULTS: Dict[str, Any] = dict(dim=100, epoch=5, lr=0.2, minCount=3, wordNgrams=2, neg=10, t=1e-4, dropoutK=2, bucket=200_000, seed=1)
+DEFAULTS: Dict[str, Any] = dict(
+    dim=100, epoch=5, lr=0.2, minCount=3, wordNgrams=2, neg=10, t=1e-4, dropoutK=2, bucket=200_000, seed=1
+)
 
 
 def corpus_path() -> str:
@@ -80,7 +82,10 @@ def _train(path: str, opts: Dict[str, Any], show: bool):
         msg = str(e)
         if "sent2vec" not in msg:
             raise
-        print(f"note: sent2vec training is not available in this build ({msg}); training skipgram instead", file=sys.stderr)
+        print(
+            f"note: sent2vec training is not available in this build ({msg}); training skipgram instead",
+            file=sys.stderr,
+        )
     kw = {k: v for k, v in kw.items() if k not in ("dropoutK", "wordNgrams", "t", "neg", "lr")}
     kw["epoch"] = min(kw.get("epoch", 5), 2)
     return "skipgram", _with_bar(sentvec.train_unsupervised, path, "skipgram", kw, show)
@@ -127,7 +132,9 @@ def run_demo(opts: Dict[str, Any], show_progress: bool) -> int:
     data = read_corpus(opts.get("lines"))
     n_lines, n_words = data.count(b"\n"), len(data.split())
     _say(f"sentvec demo: sent2vec sentence embeddings on {n_lines:,} sentences ({n_words:,} words) of")
-    _say("13 public-domain books (Austen, Melville, Shakespeare, Milton, Whitman, ...), bundled with sentvec.")
+    _say(
+        "13 public-domain books (Austen, Melville, Shakespeare, Milton, Whitman, ...), bundled with sentvec."
+    )
     _say(f"Training on {train_opts['thread']} threads...")
     with tempfile.TemporaryDirectory(prefix="sentvec-demo-corpus-") as tmp:
         path = os.path.join(tmp, "gutenberg-sentences.txt")
@@ -136,7 +143,9 @@ def run_demo(opts: Dict[str, Any], show_progress: bool) -> int:
         start = time.monotonic()
         kind, model = _train(path, train_opts, show_progress)
         took = time.monotonic() - start
-    _say(f"Trained a {kind} model in {took:.1f} s: {len(model.get_words()):,} words, dimension {model.get_dimension()}.")
+    _say(
+        f"Trained a {kind} model in {took:.1f} s: {len(model.get_words()):,} words, dimension {model.get_dimension()}."
+    )
 
     stem = os.path.join(out_dir, "gutenberg-" + kind)
     model.save_model(stem + ".bin")
