@@ -867,6 +867,23 @@ def cmd_demo(pos, opts):
     return run_demo(opts, progress_wanted(opts))
 
 
+def _train_defaults(verb_name: str) -> Dict[str, Any]:
+    """The training API's defaults for a training verb (shown in its help), or {}."""
+    if verb_name not in ("supervised", "skipgram", "cbow", "sent2vec"):
+        return {}
+    try:
+        import sentvec  # noqa: F401  (registers sent2vec's defaults)
+        from . import train as t
+    except ImportError:
+        return {}
+    if verb_name == "supervised":
+        return dict(getattr(t, "_SUPERVISED_DEFAULTS", {}))
+    d = dict(getattr(t, "_UNSUPERVISED_DEFAULTS", {}))
+    d.update(getattr(t, "MODEL_DEFAULTS", {}).get(verb_name, {}))
+    d.update(getattr(t, "MODEL_EXTRA_OPTIONS", {}).get(verb_name, {}))
+    return d
+
+
 def _help_text(v: Optional[Verb] = None) -> str:
     if v is None:
         lines = [f"usage: {PROG} <command> <args>", "", "The commands supported by sentvec are:", ""]
@@ -882,10 +899,17 @@ def _help_text(v: Optional[Verb] = None) -> str:
     if v.usage_extra:
         lines += ["", v.usage_extra]
     if v.options:
+        defaults = _train_defaults(v.name)
         lines += ["", "options:"]
         for name, o in v.options.items():
             arg = "" if o.kind == "flag" else f" <{o.kind}>"
-            lines.append(f"  -{name + arg:<26}{o.help}")
+            d = defaults.get(name)
+            shown = f" [{d}]" if d not in (None, "") and o.kind != "flag" else ""
+            if name == "thread" and name in defaults and d is None:
+                shown = " [cpu count - 1]"
+            elif name == "verbose" and defaults:
+                shown = " [2 when stderr is a terminal, else 0]"
+            lines.append(f"  -{name + arg:<26}{o.help}{shown}")
     return "\n".join(lines) + "\n"
 
 

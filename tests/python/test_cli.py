@@ -566,3 +566,49 @@ def test_bundled_corpus_is_readable():
     assert os.path.getsize(demo.corpus_path()) < 4_000_000
     readme = Path(demo.corpus_path()).parent / "README.md"
     assert "public domain" in readme.read_text("utf-8")
+
+
+@needs_training
+def test_training_progress_on_a_terminal(tiny_corpus, tmp_path):
+    rc, out, term = run_with_tty_stderr(
+        "cbow", "-input", tiny_corpus, "-output", tmp_path / "m", *TRAIN_SMALL
+    )
+    assert rc == 0 and b"Progress:" in term and b"ETA" in term
+    assert (tmp_path / "m.bin").exists()
+
+
+@needs_training
+def test_ctrl_c_stops_training_cleanly(tiny_corpus, tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(tiny_corpus.read_bytes() * 20)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sentvec",
+            "skipgram",
+            "-input",
+            str(big),
+            "-output",
+            str(tmp_path / "m"),
+            "-epoch",
+            "50",
+            "-thread",
+            "1",
+            "-dim",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+    )
+    time.sleep(1.5)
+    assert p.poll() is None, p.communicate()[1]
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert b"Traceback" not in err and err.strip().endswith(b"interrupted")
+    assert not (tmp_path / "m.bin").exists() and not (tmp_path / "m.vec").exists()
