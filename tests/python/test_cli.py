@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import sentvec
-from conftest import TESTDATA, official_train, read_vec_lines
+from conftest import SHARED, SHARED_MODELS, TESTDATA, needs_shared, official_train, read_vec_lines
 
 FTZ = TESTDATA / "golden" / "ft-supervised.ftz"
 VALID = TESTDATA / "golden" / "cooking.valid.200"
@@ -242,6 +242,23 @@ def test_print_sentence_vectors(ftz_model, official):
     assert r2.stdout.count(b"\n") == 2
 
 
+@needs_shared
+@pytest.mark.parametrize("stem", ["ft-skipgram", "ft-cbow", "ft-supervised", "s2v"])
+def test_print_vectors_match_official_goldens(stem):
+    """The official CLI's own print-word-vectors / print-sentence-vectors output, for every fixture."""
+    model = SHARED_MODELS / f"{stem}.bin"
+    r = run("print-word-vectors", model, input=(SHARED_MODELS / f"{stem}.words.txt").read_bytes())
+    words, got = parse_vectors(r.stdout, with_word=True)
+    gwords, gold = read_vec_lines(SHARED_MODELS / f"{stem}.words.vec", with_word=True)
+    assert words == gwords
+    np.testing.assert_allclose(got, gold, atol=2e-4, rtol=2e-4)
+    r = run("print-sentence-vectors", model, input=(SHARED_MODELS / f"{stem}.sentences.txt").read_bytes())
+    _, got = parse_vectors(r.stdout, with_word=False)
+    _, gold = read_vec_lines(SHARED_MODELS / f"{stem}.sentences.vec", with_word=False)
+    assert got.shape == gold.shape
+    np.testing.assert_allclose(got, gold, atol=2e-4, rtol=2e-4)
+
+
 def test_print_ngrams(skipgram_bin, official):
     m = sentvec.load_model(skipgram_bin)
     r = run("print-ngrams", skipgram_bin, "the")
@@ -302,6 +319,20 @@ def test_predict_and_predict_prob(ftz_model, official):
     assert r.stdout.decode().split("\n")[:-1] == [
         " ".join(f"{lab} {p:g}" for lab, p in zip(ls, ps)) for ls, ps in zip(th_labels, th_probs)
     ]
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["ft-supervised.bin", "ft-supervised.ftz"])
+def test_test_output_is_the_official_cli_output(name):
+    """`test` prints exactly what the official CLI printed (N, P@1, R@1 with 3 significant digits)."""
+    stem = name[: -len(".bin")] if name.endswith(".bin") else name
+    valid = SHARED / "data" / "classification" / "cooking.valid"
+    r = run("test", SHARED_MODELS / name, valid, 1)
+    assert r.stdout == (SHARED_MODELS / f"{stem}.test.txt").read_bytes()
+    r = run("predict-prob", SHARED_MODELS / name, SHARED_MODELS / "cooking.valid.200", 3)
+    got = r.stdout.decode().split("\n")[:-1]
+    gold = (SHARED_MODELS / f"{stem}.predict.txt").read_text("utf-8").split("\n")[:-1]
+    assert [g.split(" ")[0::2] for g in got] == [g.split(" ")[0::2] for g in gold]
 
 
 def test_test_and_test_label(ftz_model, official):
