@@ -141,6 +141,10 @@ def parse_args(v: Verb, args: Sequence[str]) -> Tuple[List[str], Dict[str, Any]]
         if a.startswith("-") and a != "-" and not _looks_like_number(a):
             name, eq, inline = a.lstrip("-").partition("=")
             opt = v.options.get(name)
+            if opt is None and name.startswith("autotune"):
+                raise UsageError(f"{a}: autotuning is not implemented in sentvec; give the options explicitly")
+            if opt is None and name in ("cutoff", "retrain", "qnorm", "qout", "dsub"):
+                raise UsageError(f"{a} is a quantization option; 'quantize' is not supported by sentvec yet")
             if opt is None:
                 raise UsageError(f"unknown option {a} for '{v.name}' (see '{PROG} help {v.name}')")
             if opt.kind == "flag":
@@ -325,6 +329,8 @@ def train_command(
         opts["verbose"] = max(opts.get("verbose", 2), 2)
     else:
         opts["verbose"] = min(opts.get("verbose", 0), 1)
+    if opts.get("loss") == "one-vs-all":  # the name fastText's `dump args` prints
+        opts["loss"] = "ova"
     accepted = _accepted_options(fn)
     if accepted is not None:
         for name in opts:

@@ -144,6 +144,8 @@ def test_help_and_version():
         (["dump", str(FTZ), "everything"], "dump option must be one of"),
         (["convert", str(FTZ), "x.vec", "-which", "middle"], "-which must be input or output"),
         (["quantize", "-input", "x", "-output", "y"], "not supported"),
+        (["supervised", "-input", "x", "-output", "y", "-autotune-validation", "v"], "autotuning"),
+        (["supervised", "-input", "x", "-output", "y", "-qnorm"], "quantization option"),
     ],
 )
 def test_usage_errors_exit_2(args, needle):
