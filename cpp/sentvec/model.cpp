@@ -31,7 +31,9 @@ struct SigmoidTable {
     }
   }
   float operator()(float x) const {
-    if (x < -kMaxSigmoid) return 0.f;
+    // `!(x >= -8)` also catches NaN (from NaN weights in a damaged file): indexing with it
+    // would be undefined behaviour.
+    if (!(x >= -kMaxSigmoid)) return 0.f;
     if (x > kMaxSigmoid) return 1.f;
     int64_t i = static_cast<int64_t>((x + kMaxSigmoid) * kSigmoidTable / kMaxSigmoid / 2);
     return t[i];
