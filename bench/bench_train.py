@@ -147,16 +147,28 @@ def speed(args, out: Path, results: dict) -> None:
     for kind, (p, n, opts) in cases.items():
         for th in (1, 2):
             row = {}
-            for lib in ("fasttext", "sentvec"):
-                best = math.inf
-                for _ in range(args.speed_runs):
+            best = {"fasttext": math.inf, "sentvec": math.inf}
+            for _ in range(args.speed_runs):  # interleaved, best of N: the machine is shared
+                for lib in ("fasttext", "sentvec"):
                     _, sec = train(lib, kind, p, dict(opts, thread=th, seed=1))
-                    best = min(best, sec)
-                row[lib] = opts["epoch"] * n / best / th
+                    best[lib] = min(best[lib], sec)
+            for lib in best:
+                row[lib] = opts["epoch"] * n / best[lib] / th
             row["ratio"] = row["sentvec"] / row["fasttext"]
             results.setdefault("speed", {}).setdefault(kind, {})[str(th)] = row
             print(f"  {kind:10s} thread {th}: fastText {row['fasttext']:9.0f}  sentvec "
                   f"{row['sentvec']:9.0f}  ratio {row['ratio']:.2f}", flush=True)
+
+
+def _bars(ax, labels, ft, sv, title, ylabel=None):
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, ft, 0.4, label="fastText 0.9.3 (pip)", color="tab:blue")
+    ax.bar(x + 0.2, sv, 0.4, label="sentvec", color="tab:orange")
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_title(title)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.legend()
 
 
 def plot(results: dict, path: Path) -> None:
@@ -168,44 +180,31 @@ def plot(results: dict, path: Path) -> None:
     except ImportError:
         print("(matplotlib missing: no plot)")
         return
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    ax = axes[0]
-    sp = results.get("speed", {})
-    labels, ft, sv = [], [], []
-    for kind, rows in sp.items():
-        for th, r in rows.items():
-            labels.append(f"{kind}\n{th} thr")
-            ft.append(r["fasttext"] / 1e3)
-            sv.append(r["sentvec"] / 1e3)
-    x = np.arange(len(labels))
-    ax.bar(x - 0.2, ft, 0.4, label="fastText 0.9.3 (pip)")
-    ax.bar(x + 0.2, sv, 0.4, label="sentvec")
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_ylabel("k words/sec/thread")
-    ax.set_title("training speed")
-    ax.legend()
-    ax = axes[1]
-    q = results.get("quality", {})
-    labels, ft, sv = [], [], []
-    for kind, r in q.items():
-        labels += [f"{kind}\nWS353", f"{kind}\nanalogy"]
-        ft += [r["fasttext"]["ws353"], r["fasttext"]["analogy"]]
-        sv += [r["sentvec"]["ws353"], r["sentvec"]["analogy"]]
-    x = np.arange(len(labels))
-    ax.bar(x - 0.2, ft, 0.4, label="fastText")
-    ax.bar(x + 0.2, sv, 0.4, label="sentvec")
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_title("word vectors (Spearman / accuracy)")
-    ax.legend()
-    ax = axes[2]
-    s = results.get("supervised", {})
-    labels = list(s)
-    x = np.arange(len(labels))
-    ax.bar(x - 0.2, [s[k]["fasttext"]["p1"] for k in labels], 0.4, label="fastText")
-    ax.bar(x + 0.2, [s[k]["sentvec"]["p1"] for k in labels], 0.4, label="sentvec")
-    ax.set_xticks(x, labels)
-    ax.set_title("supervised precision@1")
-    ax.legend()
+    panels = [k for k in ("speed", "quality", "supervised") if results.get(k)]
+    if not panels:
+        return
+    fig, axs = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.5), squeeze=False)
+    for ax, panel in zip(axs[0], panels):
+        labels, ft, sv = [], [], []
+        if panel == "speed":
+            for kind, rows in results["speed"].items():
+                for th, r in rows.items():
+                    labels.append(f"{kind}\n{th} thr ({r['ratio']:.2f}x)")
+                    ft.append(r["fasttext"] / 1e3)
+                    sv.append(r["sentvec"] / 1e3)
+            _bars(ax, labels, ft, sv, "training speed", "k words/sec/thread")
+        elif panel == "quality":
+            for kind, r in results["quality"].items():
+                labels += [f"{kind}\nWS353", f"{kind}\nanalogy"]
+                ft += [r["fasttext"]["ws353"], r["fasttext"]["analogy"]]
+                sv += [r["sentvec"]["ws353"], r["sentvec"]["analogy"]]
+            _bars(ax, labels, ft, sv, "word vectors (Spearman / accuracy)")
+        else:
+            for task, r in results["supervised"].items():
+                labels.append(task)
+                ft.append(r["fasttext"]["p1"])
+                sv.append(r["sentvec"]["p1"])
+            _bars(ax, labels, ft, sv, "supervised precision@1")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"plot: {path}")

@@ -31,6 +31,11 @@ void Args::validate() const {
   require(dropout_k >= 0, "dropoutK", ">= 0", std::to_string(dropout_k));
   require(verbose >= 0, "verbose", ">= 0", std::to_string(verbose));
   require(!label.empty(), "label", "a non-empty prefix", "''");
+  const int32_t l = static_cast<int32_t>(loss);
+  require(l >= 1 && l <= 4, "loss", "one of 'ns', 'hs', 'softmax', 'ova'", std::to_string(l));
+  require(loss != LossName::kOva || model == ModelName::kSupervised, "loss",
+          "'ns', 'hs' or 'softmax' for an unsupervised model ('ova' needs labels)", "'ova'");
+  require(max_line_tokens >= 1, "maxLineTokens", ">= 1", std::to_string(max_line_tokens));
 }
 
 const char* model_name_str(ModelName m) {

@@ -133,12 +133,6 @@ struct alignas(64) LossSlot {
 
 std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
   args.validate();
-  if (args.model == ModelName::kSupervised &&
-      !(args.loss == LossName::kNs || args.loss == LossName::kHs ||
-        args.loss == LossName::kSoftmax || args.loss == LossName::kOva))
-    throw ArgError("option 'loss' must be one of ns, hs, softmax, ova");
-  if (args.model != ModelName::kSupervised && args.loss == LossName::kOva)
-    throw ArgError("option 'loss' ova needs a supervised model (use ns, hs or softmax)");
   // fastText: without char n-grams and word n-grams there are no hashed rows at all.
   if (args.word_ngrams <= 1 && args.maxn == 0 && args.model != ModelName::kSent2vec)
     args.bucket = 0;
