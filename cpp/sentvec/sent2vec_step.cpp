@@ -32,10 +32,24 @@ struct Ngram {
   int32_t row;
 };
 
+// Asks for every cache line of a row ahead of its use: n-gram rows sit at random places in a
+// large matrix, and output rows of negatives too, so their misses are overlapped this way.
+inline void prefetch_row(const float* row, int64_t dim) {
+  const char* p = reinterpret_cast<const char*>(row);
+  const char* end = p + dim * static_cast<int64_t>(sizeof(float));
+  for (; p < end; p += 64) __builtin_prefetch(p);
+  __builtin_prefetch(end - 1);
+}
+
 class Sent2vecStep : public LineStep {
  public:
   explicit Sent2vecStep(const TrainContext& ctx)
       : dict_(ctx.dict),
+        input_(ctx.input),
+        output_(ctx.output),
+        negatives_(ctx.layer.negatives()),
+        ns_(ctx.args.loss == LossName::kNs),
+        neg_(ctx.args.neg),
         nwords_(ctx.dict.nwords()),
         bucket_(ctx.args.bucket),
         nmax_(ctx.args.word_ngrams),
@@ -93,6 +107,15 @@ class Sent2vecStep : public LineStep {
     blocked_.push_back(blocked);
   }
 
+  // The output rows of the step on the target at position t: its own row and, for negative
+  // sampling, those of the negatives from table position `pos` on.
+  void prefetch_output(uint32_t t, size_t pos, int64_t dim) const {
+    const size_t nt = negatives_.size();
+    if (!ns_ || nt == 0) return;
+    prefetch_row(output_.row(ids_[t]), dim);
+    for (int32_t k = 0; k < neg_; ++k) prefetch_row(output_.row(negatives_.at((pos + k) % nt)), dim);
+  }
+
   void train_sentence(float lr, Worker& w) {
     if (nwords_line_ < 2) return;  // a target needs at least one other word
     const size_t len = ids_.size();
@@ -108,12 +131,23 @@ class Sent2vecStep : public LineStep {
                                                nwords_ + static_cast<int32_t>(key % b)});
                           });
     }
+    const int64_t dim = input_.cols();
+    for (uint32_t p : word_pos_) prefetch_row(input_.row(ids_[p]), dim);
+    for (const Ngram& g : ngrams_) prefetch_row(input_.row(g.row), dim);
+    // The targets of the sentence, decided first so that the output rows of the next one can
+    // be fetched while this one trains.
+    targets_.clear();
+    for (uint32_t t : word_pos_)
+      if (target_[ids_[t]] && w.keep(ids_[t])) targets_.push_back(t);
+    if (targets_.empty()) return;
+    prefetch_output(targets_[0], w.s.neg_pos, dim);
     mark_.assign(len, 0);
     uint32_t stamp = 0;
     const uint32_t nw = static_cast<uint32_t>(word_pos_.size());
-    for (uint32_t t : word_pos_) {
+    for (size_t ti = 0; ti < targets_.size(); ++ti) {
+      const uint32_t t = targets_[ti];
       int32_t target = ids_[t];
-      if (!target_[target] || !w.keep(target)) continue;
+      if (ti + 1 < targets_.size()) prefetch_output(targets_[ti + 1], w.s.neg_pos + neg_, dim);
       context_.clear();
       for (uint32_t p : word_pos_)
         if (p != t) context_.push_back(ids_[p]);
@@ -132,6 +166,11 @@ class Sent2vecStep : public LineStep {
   }
 
   const Dictionary& dict_;
+  const DenseMatrix& input_;
+  const DenseMatrix& output_;
+  const NegativeTable& negatives_;
+  const bool ns_;
+  const int32_t neg_;
   const int32_t nwords_, bucket_, nmax_, dropout_k_;
   const int64_t max_words_;
   std::vector<uint64_t> keys_;
@@ -141,7 +180,7 @@ class Sent2vecStep : public LineStep {
   std::vector<uint64_t> keys_line_;
   std::vector<uint8_t> blocked_;
   int64_t nwords_line_ = 0;
-  std::vector<uint32_t> word_pos_, mark_;
+  std::vector<uint32_t> word_pos_, mark_, targets_;
   std::vector<Ngram> ngrams_;
   std::vector<int32_t> context_;
 };

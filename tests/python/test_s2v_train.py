@@ -270,3 +270,19 @@ def test_embed_file_with_a_fasttext_model(tmp_path):
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     got = m.embed_file(src, tmp_path / "o.npy", chunk_bytes=500)
     np.testing.assert_array_equal(np.asarray(got), m.embed_sentences(lines))
+
+
+@pytest.mark.skipif(not (SHARED_MODELS / "s2v.bin").exists(), reason="needs the shared s2v.bin")
+def test_sent2vec_file_inference_uses_the_ngram_ids_rows():
+    """A model written by sent2vec: its sentence vectors are the rows ngram_ids gives under the
+    sent2vec scheme (word ids, unknown words dropped and spanned)."""
+    m = sentvec.load_model(SHARED_MODELS / "s2v.bin")
+    assert m.args["scheme"] == "sent2vec"
+    nwords, bucket, n = len(m.words), m.args["bucket"], m.args["wordNgrams"]
+    mat = m.get_input_matrix().astype(np.float64)
+    for line in ["the cat sat on the mat", "new zzzunknown york city", "a", ""]:
+        ids = [m.get_word_id(t) for t in line.split()]
+        ids = [i for i in ids if i >= 0]
+        rows = ids + [nwords + r for _, _, r in sentvec.ngram_ids(ids, n, bucket, "sent2vec")]
+        want = mat[rows].mean(axis=0) if rows else np.zeros(mat.shape[1])
+        np.testing.assert_allclose(m.get_sentence_vector(line), want, atol=1e-5, err_msg=line)
