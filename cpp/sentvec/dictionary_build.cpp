@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -103,7 +104,16 @@ Dictionary build_dictionary(const Args& args, const std::string& path, VocabStat
   const std::string& prefix = args.label;
   const auto threshold_when_full = static_cast<size_t>(0.75 * static_cast<double>(opts.max_vocab));
   std::string_view line;
+  auto last_check = std::chrono::steady_clock::now();
+  int64_t lines = 0;
   while (reader.next(line)) {
+    if (opts.check && (++lines & 1023) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_check > std::chrono::milliseconds(100)) {
+        last_check = now;
+        opts.check();
+      }
+    }
     for_each_token(line, [&](std::string_view tok) {
       ++ntokens;
       counter.add(tok);

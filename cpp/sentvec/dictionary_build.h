@@ -1,6 +1,7 @@
 // Building a training vocabulary from a corpus file (fastText's one counting pass).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct VocabOptions {
   /// Extra words that join the vocabulary whatever minCount says (count 1 when the corpus
   /// lacks them): fastText adds the words of pretrained vectors to the vocabulary.
   const std::vector<std::string>* extra_words = nullptr;
+  /// Called about every 0.1 s while counting; may throw to abort (Ctrl-C).
+  std::function<void()> check;
 };
 
 /// Counts every token of `path` and returns the dictionary of a new model: words with count

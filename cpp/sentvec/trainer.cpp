@@ -143,6 +143,7 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   VecFile pre;
   std::vector<std::string> extra;
   VocabOptions vopts = opts.vocab;
+  if (opts.interrupt_check && !vopts.check) vopts.check = opts.interrupt_check;
   if (!args.pretrained_vectors.empty()) {
     pre = read_vec(args.pretrained_vectors);
     if (pre.dim != args.dim)

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,9 @@ struct TrainOptions {
   /// Overrides the step of args.model (e.g. an experimental model kind).
   StepFactory step_factory;
   VocabOptions vocab;
+  /// Called about every 0.1 s before the threads start (while counting the vocabulary); may
+  /// throw to abort (the bindings check for Ctrl-C here).
+  std::function<void()> interrupt_check;
 };
 
 /// Trains a model on the text file `input` with `args` (validated here) and returns it

@@ -95,6 +95,10 @@ void bind_training(py::module_& mod) {
                                                  s.tokens, s.elapsed_seconds, s.finished));
           return !(r.ptr() == Py_False);
         };
+        opts.interrupt_check = [] {
+          py::gil_scoped_acquire gil;
+          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        };
         std::shared_ptr<Model> m;
         {
           py::gil_scoped_release nogil;
