@@ -52,8 +52,8 @@ Mapping::Mapping(const std::string& path) : path_(path) {
   }
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
   int e = errno;
-  ::close(fd);
   if (p == MAP_FAILED) {
+    ::close(fd);
     if (e == ENOMEM) {
       MemoryBudget b = current_memory_budget();
       std::string detail = describe_budget(b);
@@ -64,10 +64,12 @@ Mapping::Mapping(const std::string& path) : path_(path) {
     throw IoError(e, path, path + ": cannot map: " + std::strerror(e));
   }
   data_ = static_cast<const uint8_t*>(p);
+  fd_ = fd;
 }
 
 Mapping::~Mapping() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ QuantMatrix read_quant(Cursor& c, const char* name) {
   return q;
 }
 
-void parse_trailer(const std::string& payload, Model& m) {
+void parse_trailer(const std::string& payload, Model& m, const std::string& path, size_t at) {
   std::istringstream in(payload);
   std::string line;
   while (std::getline(in, line)) {
@@ -227,8 +229,9 @@ void parse_trailer(const std::string& payload, Model& m) {
       else if (k == "eos_subwords") m.eos_subwords = v == "1";
       else if (k == "thread") m.args.thread = std::stoi(v);
     } catch (const std::exception&) {
-      throw FormatError("invalid value '" + printable(v) + "' for '" + printable(k) +
-                        "' in the sentvec trailer");
+      throw FormatError(path, static_cast<int64_t>(at),
+                        "invalid value '" + printable(v) + "' for '" + printable(k) +
+                            "' in the sentvec trailer");
     }
   }
 }
@@ -278,14 +281,27 @@ void check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, co
 
 }  // namespace
 
-std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
-  auto map = std::make_shared<Mapping>(path);
-  return load_model_from_memory(map->data(), map->size(), map, path, mmap);
+namespace {
+
+// Copies `bytes` at `offset` of the open model file with pread: the kernel copies straight
+// from the page cache with its sequential readahead, and the mapping's pages never become
+// resident in this process (a copy from the mapping would fault every page in, doubling the
+// peak resident memory). Returns false on a read error (the caller then copies from the mapping).
+bool copy_from_file(int fd, void* dst, size_t offset, size_t bytes) {
+  size_t done = 0;
+  while (done < bytes) {
+    ssize_t r = ::pread(fd, static_cast<char*>(dst) + done, std::min<size_t>(bytes - done, size_t(1) << 30),
+                        static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += static_cast<size_t>(r);
+  }
+  return true;
 }
 
-std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes,
-                                              std::shared_ptr<const void> keep,
-                                              const std::string& path, bool mmap) {
+// `fd`: the file behind `data` (a Mapping of all of it), or -1 for bytes in memory.
+std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared_ptr<const void> keep,
+                                 const std::string& path, bool mmap, int fd) {
   if (nbytes == 0) throw FormatError(path, 0, "empty file: expected a fastText model");
   Cursor c(data, nbytes, path);
   auto result = std::make_shared<Model>();
@@ -449,7 +465,7 @@ std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes
       if (tv != kTrailerVersion || len < 0 || static_cast<uint64_t>(len) != c.remaining())
         c.fail("invalid sentvec trailer (version " + std::to_string(tv) + ", length " +
                std::to_string(len) + ", " + std::to_string(c.remaining()) + " bytes remain)");
-      parse_trailer(std::string(reinterpret_cast<const char*>(c.here()), len), m);
+      parse_trailer(std::string(reinterpret_cast<const char*>(c.here()), len), m, path, c.offset());
       m.has_sentvec_trailer = true;
     } else {
       m.unknown_trailer.assign(reinterpret_cast<const char*>(c.here()), c.remaining());
@@ -469,7 +485,10 @@ std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes
     const float* src = reinterpret_cast<const float*>(data + d.offset);
     if (mmap) return DenseMatrix::view(d.m, d.n, src, std::const_pointer_cast<void>(keep));
     DenseMatrix owned(d.m, d.n);
-    if (d.m * d.n > 0) std::memcpy(owned.data_mut(), data + d.offset, d.m * d.n * 4);
+    const size_t bytes = static_cast<size_t>(d.m * d.n) * 4;
+    if (bytes == 0) return owned;
+    if (fd < 0 || !copy_from_file(fd, owned.data_mut(), d.offset, bytes))
+      std::memcpy(owned.data_mut(), data + d.offset, bytes);
     return owned;
   };
   try {
@@ -487,6 +506,19 @@ std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes
   m.dict.assign(std::move(entries), nwords, nlabels, ntokens, pruneidx_size, std::move(prune),
                 m.eos_subwords);
   return result;
+}
+
+}  // namespace
+
+std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
+  auto map = std::make_shared<Mapping>(path);
+  return load_impl(map->data(), map->size(), map, path, mmap, map->fd());
+}
+
+std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes,
+                                              std::shared_ptr<const void> keep,
+                                              const std::string& path, bool mmap) {
+  return load_impl(data, nbytes, std::move(keep), path, mmap, -1);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -25,8 +25,11 @@ class Mapping {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  /// The open file (kept for pread when a load copies the matrices), -1 for an empty file.
+  int fd() const { return fd_; }
 
  private:
+  int fd_ = -1;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   std::string path_;
