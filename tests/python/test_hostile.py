@@ -233,3 +233,26 @@ def test_missing_vec_file(tmp_path):
     with pytest.raises(FileNotFoundError) as e:
         _core.read_vec(str(tmp_path / "nope.vec"))
     assert e.value.errno == errno.ENOENT and "nope.vec" in str(e.value)
+
+
+# ------------------------------------------------------------------------------ pretrained vectors
+@pytest.mark.parametrize("text", [b"99999999999 8\nw 1\n", b"2 8\nthe 1 2 3\n", b"\xff\xfe\x00garbage"])
+def test_hostile_pretrained_vectors(tmp_path, tiny_labelled, text):
+    if not hasattr(sentvec, "train_supervised"):
+        pytest.skip("training is not built in this tree")
+    p = tmp_path / "pre.vec"
+    p.write_bytes(text)
+    with pytest.raises(sentvec.FormatError) as e:
+        sentvec.train_supervised(input=str(tiny_labelled), dim=8, epoch=1, pretrainedVectors=str(p),
+                                 verbose=0, thread=1)
+    assert str(p) in str(e.value)
+
+
+def test_pretrained_vectors_fifo_does_not_hang(tmp_path, tiny_labelled):
+    if not hasattr(sentvec, "train_supervised"):
+        pytest.skip("training is not built in this tree")
+    fifo = tmp_path / "pre.vec"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        sentvec.train_supervised(input=str(tiny_labelled), dim=8, epoch=1, pretrainedVectors=str(fifo),
+                                 verbose=0, thread=1)
