@@ -15,6 +15,7 @@
 #include "sentvec/memory_guard.h"
 #include "sentvec/model.h"
 #include "sentvec/parallel.h"
+#include "sentvec/sent2vec_embed.h"
 #include "bindings_serve.h"
 #include "bindings_train.h"
 #include "bindings_s2v.h"
@@ -192,11 +193,10 @@ PYBIND11_MODULE(_core, mod) {
              auto ls = to_strings(lines, "sentences");
              py::array_t<float> out({static_cast<int64_t>(ls.size()), static_cast<int64_t>(m.dim())});
              float* p = out.mutable_data();
-             const int64_t d = m.dim();
+             std::vector<std::string_view> views(ls.begin(), ls.end());
              {
                py::gil_scoped_release nogil;
-               parallel_for(ls.size(), pick_threads(ls.size(), threads, 64),
-                            [&](int64_t i) { m.sentence_vector(ls[i], p + i * d); });
+               embed_lines(m, views.data(), static_cast<int64_t>(views.size()), p, threads);
              }
              return out;
            })

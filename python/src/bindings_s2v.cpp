@@ -14,7 +14,7 @@
 #include "sentvec/errors.h"
 #include "sentvec/hashing.h"
 #include "sentvec/model.h"
-#include "sentvec/parallel.h"
+#include "sentvec/sent2vec_embed.h"
 
 namespace py = pybind11;
 using namespace sentvec;
@@ -94,9 +94,7 @@ py::array_t<float> embed_buffer(const Model& m, const py::bytes& data, int32_t t
   float* p = out.mutable_data();
   {
     py::gil_scoped_release nogil;
-    parallel_for(static_cast<int64_t>(lines.size()),
-                 pick_threads(static_cast<int64_t>(lines.size()), threads, 64),
-                 [&](int64_t i) { m.sentence_vector(lines[i], p + i * d); });
+    embed_lines(m, lines.data(), static_cast<int64_t>(lines.size()), p, threads);
   }
   return out;
 }

@@ -286,3 +286,10 @@ def test_sent2vec_file_inference_uses_the_ngram_ids_rows():
         rows = ids + [nwords + r for _, _, r in sentvec.ngram_ids(ids, n, bucket, "sent2vec")]
         want = mat[rows].mean(axis=0) if rows else np.zeros(mat.shape[1])
         np.testing.assert_allclose(m.get_sentence_vector(line), want, atol=1e-5, err_msg=line)
+
+
+def test_embed_sentences_in_blocks_equals_one_by_one(model, s2v_corpus):
+    lines = s2v_corpus.read_text(encoding="utf-8").split("\n")[:300] + ["", "zzz new york"]
+    one = np.stack([model.get_sentence_vector(s) for s in lines])
+    for threads in (1, 2, 3):
+        np.testing.assert_array_equal(model.embed_sentences(lines, threads=threads), one)
