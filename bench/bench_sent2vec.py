@@ -31,8 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import sentvec
 from sentvec import evaluate
 
@@ -44,10 +42,10 @@ STSB_DEV = SHARED / "data" / "sts" / "stsb-dev.tsv"
 OUT = REPO / "bench" / "out"
 
 # BASELINES.md, official sent2vec options.
-OPTIONS = dict(
-    model="sent2vec", dim=100, epoch=5, lr=0.2, wordNgrams=2, minCount=5, neg=10, dropoutK=4,
-    t=0.000005, minCountTarget=5, bucket=2000000, thread=2, loss="ns",
-)
+OPTIONS = {
+    "model": "sent2vec", "dim": 100, "epoch": 5, "lr": 0.2, "wordNgrams": 2, "minCount": 5, "neg": 10, "dropoutK": 4,
+    "t": 0.000005, "minCountTarget": 5, "bucket": 2000000, "thread": 2, "loss": "ns",
+}
 OFFICIAL = {"whole": (0.502, 231.0), 30_000_000: (0.344, 50.0)}
 
 

@@ -13,7 +13,7 @@ _HEADER_LEN = 128  # fixed, so the final shape can be written over the placehold
 
 
 def _npy_header(rows: int, dim: int) -> bytes:
-    d = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, dim)
+    d = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}"
     body = d.encode("latin1")
     pad = _HEADER_LEN - 10 - len(body) - 1
     if pad < 0:  # pragma: no cover - 20-digit row counts still fit

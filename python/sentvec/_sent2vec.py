@@ -9,11 +9,11 @@ t 1e-4, loss ns) without character n-grams (minn = maxn = 0). sent2vec reuses fa
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from . import train as _train
 
-SENT2VEC_DEFAULTS: Dict[str, Any] = {
+SENT2VEC_DEFAULTS: dict[str, Any] = {
     "lr": 0.2,
     "dim": 100,
     "epoch": 5,
@@ -27,14 +27,14 @@ SENT2VEC_DEFAULTS: Dict[str, Any] = {
     "minn": 0,
     "maxn": 0,
 }
-SENT2VEC_OPTIONS: Dict[str, Any] = {
+SENT2VEC_OPTIONS: dict[str, Any] = {
     "dropoutK": 2,  # positions per target whose n-grams are dropped from the context
     "minCountTarget": None,  # minimum count of a word to be a target (default 0: every word)
     "scheme": "sentvec",  # word n-gram hashing (the only scheme sent2vec models train with)
 }
 
 
-def _finalize(opts: Dict[str, Any]) -> Dict[str, Any]:
+def _finalize(opts: dict[str, Any]) -> dict[str, Any]:
     target = opts.pop("minCountTarget", None)
     label = opts.get("minCountLabel")
     if target is not None and label is not None and target != label:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -115,17 +116,17 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- model access
 
 
-def _sentence_vectors(model: Any, sentences: List[str], threads: Optional[int]) -> np.ndarray:
+def _sentence_vectors(model: Any, sentences: list[str], threads: int | None) -> np.ndarray:
     if hasattr(model, "embed_sentences"):
         return np.asarray(model.embed_sentences(sentences, threads=threads))
     return np.stack([model.get_sentence_vector(s) for s in sentences]) if sentences else np.zeros((0, 0))
 
 
-def _word_list(model: Any) -> List[str]:
+def _word_list(model: Any) -> list[str]:
     return list(model.get_words())
 
 
-def _word_vectors(model: Any, words: List[str]) -> np.ndarray:
+def _word_vectors(model: Any, words: list[str]) -> np.ndarray:
     if not words:
         return np.zeros((0, model.get_dimension()), dtype=np.float32)
     if hasattr(model, "get_word_vectors"):
@@ -147,7 +148,7 @@ class StsResult:
     gold: np.ndarray = field(repr=False)  #: gold score of each pair
 
 
-def read_sts(path: PathLike) -> Tuple[np.ndarray, List[str], List[str]]:
+def read_sts(path: PathLike) -> tuple[np.ndarray, list[str], list[str]]:
     """Read a ``score<TAB>sentence1<TAB>sentence2`` file: (scores, sentences1, sentences2)."""
     scores, s1, s2 = [], [], []
     with open(path, encoding="utf-8") as f:
@@ -167,7 +168,7 @@ def read_sts(path: PathLike) -> Tuple[np.ndarray, List[str], List[str]]:
     return np.array(scores, dtype=np.float64), s1, s2
 
 
-def sts(model: Any, path: PathLike, normalize_text: bool = True, threads: Optional[int] = None) -> StsResult:
+def sts(model: Any, path: PathLike, normalize_text: bool = True, threads: int | None = None) -> StsResult:
     """Score sentence embeddings on an STS file.
 
     Parameters
@@ -207,7 +208,7 @@ class WordSimResult:
     oov_pairs: int  #: pairs with a word outside the vocabulary
 
 
-def _read_pairs(path: PathLike) -> List[Tuple[str, str, float]]:
+def _read_pairs(path: PathLike) -> list[tuple[str, str, float]]:
     out = []
     with open(path, encoding="utf-8") as f:
         for i, line in enumerate(f, 1):
@@ -278,7 +279,7 @@ class AnalogyResult:
     correct: int
     evaluated: int  #: questions whose four words are all in the restricted vocabulary
     total: int  #: questions in the file
-    sections: Dict[str, Tuple[int, int]] = field(default_factory=dict, repr=False)  #: name -> (correct, evaluated)
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)  #: name -> (correct, evaluated)
 
     @property
     def coverage(self) -> float:
@@ -288,7 +289,7 @@ class AnalogyResult:
 def analogy(
     model: Any,
     path: PathLike,
-    restrict_vocab: Optional[int] = 300000,
+    restrict_vocab: int | None = 300000,
     lowercase: bool = True,
     chunk: int = 256,
 ) -> AnalogyResult:
@@ -303,15 +304,15 @@ def analogy(
     words = _word_list(model)
     if restrict_vocab is not None:
         words = words[: int(restrict_vocab)]
-    index: Dict[str, int] = {}
+    index: dict[str, int] = {}
     for i, w in enumerate(words):
         index.setdefault(w.lower() if lowercase else w, i)
     vecs = _word_vectors(model, words)
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     unit = np.divide(vecs, norms, out=np.zeros_like(vecs), where=norms > 0)
 
-    questions: List[Tuple[str, int, int, int, int]] = []
-    sections: Dict[str, Tuple[int, int]] = {}
+    questions: list[tuple[str, int, int, int, int]] = []
+    sections: dict[str, tuple[int, int]] = {}
     section, total = "", 0
     with open(path, encoding="utf-8") as f:
         for line in f:

@@ -6,7 +6,7 @@ this helper shows is exactly what a model does.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Sequence, Tuple, Union
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -16,14 +16,14 @@ SCHEMES = ("sentvec", "sent2vec", "fasttext")
 
 
 def ngram_ids(
-    tokens: Sequence[Union[str, int]],
+    tokens: Sequence[str | int],
     n: int,
     bucket: int,
     scheme: str = "sentvec",
     masked: Iterable[int] = (),
     keys: bool = False,
     arrays: bool = False,
-) -> Union[List[Tuple[int, ...]], Tuple[np.ndarray, ...]]:
+) -> list[tuple[int, ...]] | tuple[np.ndarray, ...]:
     """Bucket rows of every word n-gram of length 2..n of a token list.
 
     Parameters

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import SHARED, SHARED_MODELS
 from sentvec import evaluate as ev

@@ -8,7 +8,6 @@ import lzma
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import SHARED
 from sentvec.ngrams import token_key
@@ -34,7 +33,7 @@ def test_sent2vec_masked_prefix_collides():
 
 
 def test_sentvec_never_lets_masked_tokens_into_ngrams():
-    toks = "the cat sat on the mat".split()
+    toks = ["the", "cat", "sat", "on", "the", "mat"]
     got = sentvec.ngram_ids(toks, 6, 2_000_000, "sentvec", masked=[0, 1])
     assert got and all(s >= 2 for s, _, _ in got)
     masked_mid = sentvec.ngram_ids(toks, 3, 2_000_000, "sentvec", masked=[3])
@@ -43,7 +42,7 @@ def test_sentvec_never_lets_masked_tokens_into_ngrams():
 
 
 def test_sentvec_distinct_spans_have_distinct_keys_and_same_span_same_key():
-    toks = "a b a b c a b a b c a".split()
+    toks = ["a", "b", "a", "b", "c", "a", "b", "a", "b", "c", "a"]
     res = sentvec.ngram_ids(toks, 6, 2_000_000, "sentvec", keys=True)
     by_content = {}
     for s, e, r, k in res:
@@ -57,8 +56,8 @@ def test_sentvec_distinct_spans_have_distinct_keys_and_same_span_same_key():
     run = sentvec.ngram_ids(["x"] * 6, 6, 1000, "sentvec", keys=True)
     assert len({k for *_, k in run}) == 5
     # The same span gets the same row wherever it occurs and whatever surrounds it.
-    a = rows_by_span("new york city is big".split(), 3, 2_000_000, "sentvec")
-    b = rows_by_span("i love new york city".split(), 3, 2_000_000, "sentvec")
+    a = rows_by_span(["new", "york", "city", "is", "big"], 3, 2_000_000, "sentvec")
+    b = rows_by_span(["i", "love", "new", "york", "city"], 3, 2_000_000, "sentvec")
     assert a[0, 3] == b[2, 5] and a[0, 2] == b[2, 4]
 
 
@@ -68,7 +67,7 @@ def test_ngram_ids_shape_and_errors():
     assert [(s, e) for s, e, _ in got] == [(0, 2), (0, 3), (1, 3), (1, 4), (2, 4), (2, 5), (3, 5), (3, 6), (4, 6)]
     assert all(0 <= r < 100 for _, _, r in got)
     assert sentvec.ngram_ids(toks, 1, 100) == []
-    s, e, r, k = sentvec.ngram_ids(toks, 3, 100, keys=True, arrays=True)
+    _s, _e, r, k = sentvec.ngram_ids(toks, 3, 100, keys=True, arrays=True)
     assert k.dtype == np.uint64 and np.array_equal(r, (k % np.uint64(100)).astype(np.int64))
     with pytest.raises(TypeError, match="int word id"):
         sentvec.ngram_ids(toks, 2, 100, "sent2vec")
