@@ -25,6 +25,7 @@ NegativeTable::NegativeTable(const std::vector<int64_t>& counts, uint64_t seed, 
   double z = 0;
   for (int64_t c : counts) z += std::sqrt(static_cast<double>(c));
   if (z <= 0) return;
+  if (size == 0) size = std::min(kMaxSize, std::max<size_t>(1, counts.size() * 1000));
   table_.reserve(size + counts.size());
   for (size_t i = 0; i < counts.size(); ++i) {
     const double c = std::sqrt(static_cast<double>(counts[i]));

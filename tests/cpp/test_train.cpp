@@ -1,0 +1,228 @@
+// C++ tests of training, meant to run under AddressSanitizer and UndefinedBehaviorSanitizer
+// (tools/ci_serve_checks.sh runs every tests/cpp binary that way): vocabulary pruning, every
+// model and loss on two threads, determinism, hostile corpora (invalid UTF-8, a 6 MB line
+// without newline), early stop and abort through the poll hook, NaN, and the early errors.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sentvec/dictionary_build.h"
+#include "sentvec/errors.h"
+#include "sentvec/trainer.h"
+
+using namespace sentvec;
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond)                                                                  \
+  do {                                                                               \
+    if (!(cond)) {                                                                   \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                                    \
+    }                                                                                \
+  } while (0)
+
+template <class E, class F>
+bool throws(F&& f) {
+  try {
+    f();
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+  return false;
+}
+
+std::string dir;
+
+std::string write_file(const std::string& name, const std::string& text) {
+  std::string p = dir + "/" + name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+std::string make_corpus(bool labels, int lines, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const char* words[] = {"the", "a", "cat", "dog", "sat", "on", "mat", "ran", "café",
+                         "пример", "日本", "over", "tree", "bird", "flies", "red"};
+  std::string s;
+  for (int i = 0; i < lines; ++i) {
+    if (labels) s += (rng() % 2) ? "__label__x " : "__label__y ";
+    int n = 3 + rng() % 8;
+    for (int j = 0; j < n; ++j) {
+      s += words[rng() % 16];
+      s += ' ';
+    }
+    s += '\n';
+  }
+  return s;
+}
+
+bool finite(const DenseMatrix& m) {
+  for (int64_t i = 0; i < m.rows() * m.cols(); ++i)
+    if (!std::isfinite(m.data()[i])) return false;
+  return true;
+}
+
+Args small(ModelName model, LossName loss) {
+  Args a;
+  a.model = model;
+  a.loss = loss;
+  a.dim = 8;
+  a.epoch = 2;
+  a.bucket = 1000;
+  a.min_count = 1;
+  a.minn = 2;
+  a.maxn = 3;
+  a.thread = 2;
+  a.verbose = 0;
+  a.word_ngrams = model == ModelName::kSupervised ? 2 : 1;
+  return a;
+}
+
+void test_pruning() {
+  std::string s;
+  for (int i = 0; i < 3000; ++i) s += "w" + std::to_string(i) + (i % 3 == 0 ? " common" : "") + "\n";
+  std::string p = write_file("prune.txt", s);
+  Args a = small(ModelName::kSkipgram, LossName::kNs);
+  VocabOptions o;
+  o.max_vocab = 1000;  // prune when more than 750 entries
+  VocabStats st;
+  Dictionary d = build_dictionary(a, p, &st, o);
+  CHECK(st.prune_steps >= 1);
+  CHECK(st.ntokens == 3000 + 1000 + 3000);
+  CHECK(d.nwords() <= 750);
+  CHECK(d.get_id("common") >= 0 && d.get_id("</s>") >= 0);
+  // Early rare words were pruned; words seen after the last prune may remain (fastText too).
+  CHECK(d.get_id("w1") < 0 && d.get_id("w2") < 0);
+  CHECK(d.get_id("w2999") >= 0);
+}
+
+void test_every_model_and_loss() {
+  std::string unsup = write_file("u.txt", make_corpus(false, 400, 1));
+  std::string sup = write_file("s.txt", make_corpus(true, 400, 2));
+  for (ModelName m : {ModelName::kSkipgram, ModelName::kCbow}) {
+    for (LossName l : {LossName::kNs, LossName::kHs, LossName::kSoftmax}) {
+      auto model = train(small(m, l), unsup);
+      CHECK(finite(*model->input.dense()) && finite(*model->output.dense()));
+      CHECK(model->output.rows() == model->dict.nwords());
+    }
+  }
+  for (LossName l : {LossName::kSoftmax, LossName::kNs, LossName::kHs, LossName::kOva}) {
+    auto model = train(small(ModelName::kSupervised, l), sup);
+    CHECK(finite(*model->input.dense()));
+    CHECK(model->dict.nlabels() == 2);
+    CHECK(!model->predict("the cat sat", 2, 0.f).empty());
+  }
+}
+
+void test_determinism() {
+  std::string unsup = write_file("d.txt", make_corpus(false, 300, 3));
+  Args a = small(ModelName::kCbow, LossName::kNs);
+  a.thread = 1;
+  a.seed = 7;
+  auto m1 = train(a, unsup), m2 = train(a, unsup);
+  const DenseMatrix &x = *m1->input.dense(), &y = *m2->input.dense();
+  CHECK(std::memcmp(x.data(), y.data(), x.rows() * x.cols() * 4) == 0);
+}
+
+void test_hostile_corpora() {
+  std::string s;
+  std::mt19937 rng(4);
+  for (int i = 0; i < 300; ++i) {
+    for (int j = 0; j < 6; ++j) {
+      int n = 1 + rng() % 5;
+      for (int k = 0; k < n; ++k) s += static_cast<char>(0x80 + rng() % 128);
+      s += ' ';
+    }
+    s += "ok \xff\xfe caf\xc3\n";
+  }
+  // a 6 MB last line without any newline, and NUL bytes
+  std::string big(6 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = (i % 3) ? ' ' : '\0';
+  s += big;
+  std::string p = write_file("hostile.txt", s);
+  Args a = small(ModelName::kSkipgram, LossName::kNs);
+  a.epoch = 1;
+  auto m = train(a, p);
+  CHECK(finite(*m->input.dense()));
+  CHECK(m->dict.get_id("ok") >= 0);
+}
+
+void test_poll_stop_and_abort() {
+  std::string unsup = write_file("p.txt", make_corpus(false, 2000, 5));
+  Args a = small(ModelName::kSkipgram, LossName::kNs);
+  a.epoch = 100000;
+  TrainOptions o;
+  o.poll_interval = 0.01;
+  int calls = 0;
+  o.poll = [&](const TrainStatus& s) {
+    ++calls;
+    CHECK(s.progress >= 0 && s.progress <= 1);
+    return false;
+  };
+  auto m = train(a, unsup, o);
+  CHECK(calls == 1 && m != nullptr);
+  o.poll = [](const TrainStatus&) -> bool { throw Cancelled(); };
+  CHECK(throws<Cancelled>([&] { train(a, unsup, o); }));
+}
+
+void test_errors() {
+  Args a = small(ModelName::kSkipgram, LossName::kNs);
+  CHECK(throws<IoError>([&] { train(a, dir + "/missing.txt"); }));
+  CHECK(throws<IoError>([&] { train(a, dir); }));
+  CHECK(throws<ArgError>([&] { train(a, write_file("empty.txt", "")); }));
+  std::string unsup = write_file("e.txt", make_corpus(false, 50, 6));
+  Args sup = small(ModelName::kSupervised, LossName::kSoftmax);
+  CHECK(throws<ArgError>([&] { train(sup, unsup); }));
+  Args many = a;
+  many.min_count = 1000000;
+  CHECK(throws<ArgError>([&] { train(many, unsup); }));
+  Args bad = a;
+  bad.loss = LossName::kOva;
+  CHECK(throws<ArgError>([&] { train(bad, unsup); }));
+  bad = a;
+  bad.dim = 0;
+  CHECK(throws<ArgError>([&] { train(bad, unsup); }));
+  bad = a;
+  bad.pretrained_vectors = write_file("bad.vec", "not a vec\n");
+  CHECK(throws<FormatError>([&] { train(bad, unsup); }));
+  bad.pretrained_vectors = write_file("dim.vec", "1 3\ncat 1 2 3 \n");
+  CHECK(throws<ArgError>([&] { train(bad, unsup); }));
+}
+
+void test_nan() {
+  std::string sup = write_file("nan.txt", make_corpus(true, 400, 7));
+  Args a = small(ModelName::kSupervised, LossName::kOva);
+  a.lr = 100;
+  a.epoch = 200;
+  CHECK(throws<DivergedError>([&] { train(a, sup); }));
+}
+
+}  // namespace
+
+int main() {
+  char tmpl[] = "/tmp/sentvec-train-XXXXXX";
+  if (!mkdtemp(tmpl)) return 2;
+  dir = tmpl;
+  test_pruning();
+  test_every_model_and_loss();
+  test_determinism();
+  test_hostile_corpora();
+  test_poll_stop_and_abort();
+  test_errors();
+  test_nan();
+  std::string cmd = "rm -rf '" + dir + "'";
+  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", dir.c_str());
+  std::printf("test_train: %s (%d failures)\n", failures ? "FAILED" : "OK", failures);
+  return failures ? 1 : 0;
+}
