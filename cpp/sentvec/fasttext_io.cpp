@@ -67,6 +67,11 @@ Mapping::Mapping(const std::string& path) : path_(path) {
   fd_ = fd;
 }
 
+void Mapping::close_fd() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
 Mapping::~Mapping() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
   if (fd_ >= 0) ::close(fd_);
@@ -512,7 +517,9 @@ std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared
 
 std::shared_ptr<Model> load_model(const std::string& path, bool mmap) {
   auto map = std::make_shared<Mapping>(path);
-  return load_impl(map->data(), map->size(), map, path, mmap, map->fd());
+  auto model = load_impl(map->data(), map->size(), map, path, mmap, map->fd());
+  map->close_fd();  // views keep the mapping, not the descriptor
+  return model;
 }
 
 std::shared_ptr<Model> load_model_from_memory(const uint8_t* data, size_t nbytes,

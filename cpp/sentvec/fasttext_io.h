@@ -27,6 +27,8 @@ class Mapping {
   const std::string& path() const { return path_; }
   /// The open file (kept for pread when a load copies the matrices), -1 for an empty file.
   int fd() const { return fd_; }
+  /// Closes the file; the mapping stays valid (a mapped model needs no descriptor).
+  void close_fd();
 
  private:
   int fd_ = -1;

@@ -127,3 +127,11 @@ def test_mapped_rss_grows_far_less_than_the_matrix(tmp_path):
     grew = (after - before) * 1024
     print(f"RSS grew by {grew / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB matrix")
     assert grew < 0.05 * size
+
+
+def test_mapped_models_hold_no_file_descriptor(tmp_path):
+    p = write_bin(tmp_path / "m.bin", nwords=50, bucket=1000, dim=8)
+    before = len(os.listdir("/proc/self/fd"))
+    models = [sentvec.load_model(p, mmap=True) for _ in range(50)]
+    assert len(os.listdir("/proc/self/fd")) <= before + 1  # the mapping needs no descriptor
+    assert all(m.get_word_vector("w1").shape == (8,) for m in models)
