@@ -29,10 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SENTVEC_SHARED", REPO.parent / "shared"))
 DATA = SHARED / "data"
 
-import fasttext  # noqa: E402
-
-import sentvec  # noqa: E402
-from sentvec import evaluate  # noqa: E402
+import fasttext
+import sentvec
+from sentvec import evaluate
 
 
 def corpus_slice(nbytes: int, out: Path) -> Path:
@@ -91,11 +90,11 @@ def quality_unsupervised(args, out: Path, results: dict) -> None:
           f"minCount 5, thread {args.threads}", flush=True)
     for kind in ("skipgram", "cbow"):
         for lib in ("fasttext", "sentvec"):
-            m, sec = train(lib, kind, path, dict(epoch=args.epoch, thread=args.threads, seed=1))
+            m, sec = train(lib, kind, path, {"epoch": args.epoch, "thread": args.threads, "seed": 1})
             ws = evaluate.word_similarity(m, DATA / "wordsim" / "ws353.tsv")
             an = evaluate.analogy(m, DATA / "wordsim" / "questions-words.txt", restrict_vocab=30000)
-            r = dict(ws353=ws.spearman, ws353_pairs=ws.n, analogy=an.accuracy,
-                     analogy_n=an.evaluated, seconds=sec)
+            r = {"ws353": ws.spearman, "ws353_pairs": ws.n, "analogy": an.accuracy,
+                     "analogy_n": an.evaluated, "seconds": sec}
             results.setdefault("quality", {}).setdefault(kind, {})[lib] = r
             print(f"  {kind:9s} {lib:9s} WS353 {ws.spearman:.3f} ({ws.n} pairs)  "
                   f"analogy {100 * an.accuracy:5.2f}% ({an.evaluated} q)  {sec:6.1f} s", flush=True)
@@ -107,8 +106,8 @@ def quality_unsupervised(args, out: Path, results: dict) -> None:
 
 
 SUP_TASKS = {
-    "cooking": ("cooking.train", "cooking.valid", dict(lr=0.5, epoch=25, wordNgrams=2, dim=50, bucket=200000)),
-    "sst2": ("sst2.train", "sst2.dev", dict(lr=0.5, epoch=5, wordNgrams=2, dim=50)),
+    "cooking": ("cooking.train", "cooking.valid", {"lr": 0.5, "epoch": 25, "wordNgrams": 2, "dim": 50, "bucket": 200000}),
+    "sst2": ("sst2.train", "sst2.dev", {"lr": 0.5, "epoch": 5, "wordNgrams": 2, "dim": 50}),
 }
 
 
@@ -124,7 +123,7 @@ def quality_supervised(args, results: dict) -> None:
                 n, p1, _ = m.test(str(DATA / "classification" / te))
                 precs.append(p1)
                 secs.append(sec)
-            r = dict(p1=float(np.mean(precs)), p1_runs=precs, seconds=float(np.mean(secs)), n=n)
+            r = {"p1": float(np.mean(precs)), "p1_runs": precs, "seconds": float(np.mean(secs)), "n": n}
             results.setdefault("supervised", {}).setdefault(task, {})[lib] = r
             print(f"  {task:8s} {lib:9s} P@1 {r['p1']:.4f} (mean of {len(precs)}: "
                   f"{', '.join(f'{p:.4f}' for p in precs)})  {r['seconds']:5.1f} s", flush=True)
@@ -137,12 +136,12 @@ def speed(args, out: Path, results: dict) -> None:
     ntok = count_tokens(path)
     cooking = DATA / "classification" / "cooking.train"
     ntok_cooking = count_tokens(cooking)
-    print(f"\n== speed: words/sec/thread = epoch x tokens / wall seconds / threads "
-          f"(dictionary and init included)", flush=True)
+    print("\n== speed: words/sec/thread = epoch x tokens / wall seconds / threads "
+          "(dictionary and init included)", flush=True)
     cases = {
-        "skipgram": (path, ntok, dict(epoch=1, dim=100)),
-        "cbow": (path, ntok, dict(epoch=1, dim=100)),
-        "supervised": (cooking, ntok_cooking, dict(epoch=5, lr=0.5, wordNgrams=2, dim=50, bucket=200000)),
+        "skipgram": (path, ntok, {"epoch": 1, "dim": 100}),
+        "cbow": (path, ntok, {"epoch": 1, "dim": 100}),
+        "supervised": (cooking, ntok_cooking, {"epoch": 5, "lr": 0.5, "wordNgrams": 2, "dim": 50, "bucket": 200000}),
     }
     for kind, (p, n, opts) in cases.items():
         for th in (1, 2):
@@ -152,8 +151,8 @@ def speed(args, out: Path, results: dict) -> None:
                 for lib in ("fasttext", "sentvec"):
                     _, sec = train(lib, kind, p, dict(opts, thread=th, seed=1))
                     best[lib] = min(best[lib], sec)
-            for lib in best:
-                row[lib] = opts["epoch"] * n / best[lib] / th
+            for lib, sec in best.items():
+                row[lib] = opts["epoch"] * n / sec / th
             row["ratio"] = row["sentvec"] / row["fasttext"]
             results.setdefault("speed", {}).setdefault(kind, {})[str(th)] = row
             print(f"  {kind:10s} thread {th}: fastText {row['fasttext']:9.0f}  sentvec "

@@ -6,14 +6,15 @@ The option names, aliases, positional order and defaults are those of the offici
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, NamedTuple
 
 from . import _core
 from ._util import fspath
 from .model import Model
 
-__all__ = ["train_unsupervised", "train_supervised", "TrainingProgress"]
+__all__ = ["TrainingProgress", "train_supervised", "train_unsupervised"]
 
 
 def _default_threads() -> int:
@@ -33,13 +34,13 @@ _SUPERVISED_ORDER = (
     "autotunePredictions", "autotuneDuration", "autotuneModelSize",
 )
 
-_UNSUPERVISED_DEFAULTS: Dict[str, Any] = {
+_UNSUPERVISED_DEFAULTS: dict[str, Any] = {
     "model": "skipgram", "lr": 0.05, "dim": 100, "ws": 5, "epoch": 5, "minCount": 5,
     "minCountLabel": 0, "minn": 3, "maxn": 6, "neg": 5, "wordNgrams": 1, "loss": "ns",
     "bucket": 2000000, "thread": None, "lrUpdateRate": 100, "t": 1e-4, "label": "__label__",
     "verbose": 2, "pretrainedVectors": "", "seed": 0,
 }
-_SUPERVISED_DEFAULTS: Dict[str, Any] = {
+_SUPERVISED_DEFAULTS: dict[str, Any] = {
     "lr": 0.1, "dim": 100, "ws": 5, "epoch": 5, "minCount": 1, "minCountLabel": 0, "minn": 0,
     "maxn": 0, "neg": 5, "wordNgrams": 1, "loss": "softmax", "bucket": 2000000, "thread": None,
     "lrUpdateRate": 100, "t": 1e-4, "label": "__label__", "verbose": 2, "pretrainedVectors": "",
@@ -49,11 +50,11 @@ _SUPERVISED_DEFAULTS: Dict[str, Any] = {
 
 #: Per-model overrides of the unsupervised defaults and extra options a model kind accepts
 #: (name -> default). Other model kinds (sent2vec) register theirs here.
-MODEL_DEFAULTS: Dict[str, Dict[str, Any]] = {"skipgram": {}, "cbow": {}}
-MODEL_EXTRA_OPTIONS: Dict[str, Dict[str, Any]] = {}
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {"skipgram": {}, "cbow": {}}
+MODEL_EXTRA_OPTIONS: dict[str, dict[str, Any]] = {}
 #: Per-model hook on the resolved options (name -> callable(opts) -> opts), run before the
 #: options are checked (sent2vec folds its minCountTarget / minCountLabel alias there).
-MODEL_FINALIZE: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {}
+MODEL_FINALIZE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 # The official package also accepts these older snake_case names.
 ALIASES = {
@@ -94,12 +95,12 @@ class TrainingProgress(NamedTuple):
     """True for the last call, after training ended."""
 
 
-def _resolve(fn: str, order: Tuple[str, ...], defaults: Dict[str, Any], kargs: tuple,
-             kwargs: Dict[str, Any], extra_names: Tuple[str, ...] = ()) -> Dict[str, Any]:
+def _resolve(fn: str, order: tuple[str, ...], defaults: dict[str, Any], kargs: tuple,
+             kwargs: dict[str, Any], extra_names: tuple[str, ...] = ()) -> dict[str, Any]:
     """Merge positional and keyword options (aliases resolved) over the defaults."""
     if len(kargs) > len(order):
         raise TypeError(f"{fn}() takes at most {len(order)} positional arguments ({len(kargs)} given)")
-    given: Dict[str, Any] = dict(zip(order, kargs))
+    given: dict[str, Any] = dict(zip(order, kargs))
     allowed = set(order) | set(extra_names) | {"callback"}
     for key, value in kwargs.items():
         name = ALIASES.get(key, key)
@@ -116,8 +117,8 @@ def _resolve(fn: str, order: Tuple[str, ...], defaults: Dict[str, Any], kargs: t
     return opts
 
 
-def _check_types(opts: Dict[str, Any]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
+def _check_types(opts: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name, v in opts.items():
         if name in ("input", "callback"):
             continue
@@ -139,7 +140,7 @@ def _check_types(opts: Dict[str, Any]) -> Dict[str, Any]:
             if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
                 raise TypeError(f"option '{name}' must be a number, not {type(v).__name__}")
             v = float(v)
-            if v != v:
+            if math.isnan(v):
                 raise ValueError(f"option '{name}' must be a number, not NaN")
         elif name in _STR_OPTIONS:
             if not isinstance(v, str):
@@ -150,7 +151,7 @@ def _check_types(opts: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _run(fn: str, opts: Dict[str, Any]) -> Model:
+def _run(fn: str, opts: dict[str, Any]) -> Model:
     callback = opts.get("callback")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
