@@ -262,9 +262,10 @@ constexpr int32_t kMaxCharNgram = 64;
 // Every word's char n-grams are computed when the dictionary is installed. A hostile file with
 // one megabyte-long "word" and a wide n-gram range would make that take minutes and gigabytes:
 // bound the n-gram count and the bytes hashed by what any real model of this size needs.
-void check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, const Args& a,
-                          bool eos_subwords, size_t file_size) {
-  if (a.maxn <= 0 || a.bucket <= 0) return;
+// Returns the number of subword ids the dictionary will hold (char n-grams only).
+uint64_t check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, const Args& a,
+                              bool eos_subwords, size_t file_size) {
+  if (a.maxn <= 0 || a.bucket <= 0) return 0;
   const int64_t lo = std::max(a.minn, 1);
   uint64_t ids = 0, hashed = 0;
   for (const Entry& e : entries) {
@@ -282,6 +283,7 @@ void check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, co
            std::to_string(a.maxn) + ") would need " + std::to_string(ids) +
            " subword ids, far more than a model of " + std::to_string(file_size) +
            " bytes can use: the words or the n-gram range are corrupt");
+  return ids;
 }
 
 }  // namespace
@@ -420,7 +422,11 @@ std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared
                             " words, " + std::to_string(nlabels) + " labels)");
     e.type = static_cast<EntryType>(type);
   }
-  check_subword_budget(c, entries, a, m.eos_subwords, nbytes);
+  const uint64_t ngram_ids = check_subword_budget(c, entries, a, m.eos_subwords, nbytes);
+  // What the installed dictionary takes: entries, their subword lists, the lookup table.
+  int64_t dict_need = static_cast<int64_t>(ngram_ids + entries.size()) * 4 +
+                      static_cast<int64_t>(entries.size()) * static_cast<int64_t>(sizeof(Entry) + 8) +
+                      static_cast<int64_t>(entries.size() / 0.7 + 1) * 4;
   std::vector<std::pair<int32_t, int32_t>> prune;
   if (pruneidx_size > 0) {
     if (static_cast<uint64_t>(pruneidx_size) > c.remaining() / 8u)
@@ -478,11 +484,13 @@ std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared
   }
 
   // 7. storage.
-  int64_t need = 0;
+  int64_t need = dict_need;
   if (!mmap) {
     if (!quant_input) need += din.m * din.n * 4;
     if (!quant_output) need += dout.m * dout.n * 4;
     check_memory(need, "loading " + path);
+  } else {
+    check_memory(need, "loading the dictionary of " + path, "");
   }
   auto make_dense = [&](const DensePlan& d) {
     // The floats are generally not 4-byte aligned: the view is only read through memcpy

@@ -189,7 +189,7 @@ std::vector<std::pair<float, int32_t>> Model::predict_features(const std::vector
   std::vector<float> h(d);
   hidden(words, h.data());
   const int32_t osz = static_cast<int32_t>(output.rows());
-  heap.reserve(k + 1);
+  heap.reserve(static_cast<size_t>(std::min(k, osz)) + 1);  // k may be INT32_MAX ("all")
   if (args.loss == LossName::kHs) {
     auto t = tree();
     if (t->empty()) return heap;

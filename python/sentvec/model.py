@@ -181,7 +181,7 @@ class Model:
     def get_nearest_neighbors(self, word: str, k: int = 10, on_unicode_error: str = "strict"):
         """The k words with the highest cosine to ``word``: a list of (score, word)."""
         check_str(word, "word")
-        k = check_int(k, "k", 1)
+        k = min(check_int(k, "k", 1), 2**31 - 1)
         q = self.f.word_vector(word)
         return self.f.nearest(q, k, [word], check_errors(on_unicode_error))
 
@@ -189,7 +189,7 @@ class Model:
         """Words closest to A - B + C (each term normalized): a list of (score, word)."""
         for name, w in (("wordA", wordA), ("wordB", wordB), ("wordC", wordC)):
             check_str(w, name)
-        k = check_int(k, "k", 1)
+        k = min(check_int(k, "k", 1), 2**31 - 1)
         q = np.zeros(self.f.dim, dtype=np.float32)
         for w, sign in ((wordA, 1.0), (wordB, -1.0), (wordC, 1.0)):
             v = self.f.word_vector(w)
@@ -205,7 +205,7 @@ class Model:
         """Most likely labels of one line (a tuple of labels, an array of probabilities) or of a
         list of lines (a list of label lists, a list of arrays), as the official package returns."""
         self._require_supervised("predict")
-        k = check_int(k, "k", 1)
+        k = min(check_int(k, "k", 1), 2**31 - 1)
         threshold = float(threshold)
         errors = check_errors(on_unicode_error)
         if isinstance(text, (list, tuple)):
@@ -216,7 +216,7 @@ class Model:
     def test(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
         """(number of examples, precision@k, recall@k) on a labelled file."""
         self._require_supervised("test")
-        n, (gold, predicted, pg), _ = self.f.test(fspath(path), check_int(k, "k", 1), float(threshold))
+        n, (gold, predicted, pg), _ = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
         precision = pg / predicted if predicted else float("nan")
         recall = pg / gold if gold else float("nan")
         return n, precision, recall
@@ -224,7 +224,7 @@ class Model:
     def test_label(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Dict[str, Dict[str, float]]:
         """Per-label precision, recall and F1 on a labelled file."""
         self._require_supervised("test_label")
-        _, _, per = self.f.test(fspath(path), check_int(k, "k", 1), float(threshold))
+        _, _, per = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
         labels = self.get_labels()
         out = {}
         for label, (gold, predicted, pg) in zip(labels, per):

@@ -256,3 +256,16 @@ def test_pretrained_vectors_fifo_does_not_hang(tmp_path, tiny_labelled):
     with pytest.raises(OSError, match="not a regular file"):
         sentvec.train_supervised(input=str(tiny_labelled), dim=8, epoch=1, pretrainedVectors=str(fifo),
                                  verbose=0, thread=1)
+
+
+# ------------------------------------------------------------------------------ hostile arguments
+def test_huge_k_means_all(tmp_path):
+    sup = sentvec.load_model(FTZ)
+    n = len(sup.get_labels())
+    for k in (10**6, 2**31 - 1, 2**40):
+        assert len(sup.predict("how to bake bread", k=k)[0]) == n
+        assert len(sup.predict(["how to bake bread"], k=k)[0][0]) == n
+    sg = sentvec.load_model(write_bin(tmp_path / "sg.bin", nwords=40, bucket=100, dim=4))
+    assert len(sg.get_nearest_neighbors("w1", k=2**40)) == 39
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        sup.predict("x", k=0)
