@@ -39,24 +39,27 @@ def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int
     try:
         with os.fdopen(fd, "wb") as out, open(in_path, "rb") as src:
             out.write(_npy_header(0, dim))
-            rest = b""
+            pending: list = []  # pieces of a line that has not ended yet (kept linear in size)
+
+            def emit(data: bytes) -> None:
+                nonlocal rows
+                vecs = _core.embed_buffer(core, data, threads)
+                out.write(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
+                rows += vecs.shape[0]
+
             while True:
                 block = src.read(chunk_bytes)
                 if not block:
                     break
-                data = rest + block
-                cut = data.rfind(b"\n")
-                if cut < 0:  # no complete line yet: keep reading (one very long line)
-                    rest = data
+                cut = block.rfind(b"\n")
+                if cut < 0:  # no line ends in this block: keep reading (one very long line)
+                    pending.append(block)
                     continue
-                rest = data[cut + 1 :]
-                vecs = _core.embed_buffer(core, data[: cut + 1], threads)
-                out.write(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
-                rows += vecs.shape[0]
-            if rest:  # last line without a newline
-                vecs = _core.embed_buffer(core, rest, threads)
-                out.write(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
-                rows += vecs.shape[0]
+                head = block[: cut + 1]
+                emit(b"".join(pending) + head if pending else head)
+                pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
+            if pending:  # last line without a newline
+                emit(b"".join(pending))
             out.flush()
             out.seek(0)
             out.write(_npy_header(rows, dim))
@@ -74,6 +77,12 @@ def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int
 
 
 def _umask() -> int:
-    m = os.umask(0)
-    os.umask(m)
-    return m
+    """The process umask, read without changing it (os.umask would, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
