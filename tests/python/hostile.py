@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 import sentvec
 from sentvec import _core
 
@@ -50,9 +49,9 @@ def cut_points(data: bytes, dense: bool, rng: np.random.Generator):
     """Every byte of the header and the dictionary's first and last parts, every sampled
     entry's field boundaries, and a dense sample of the matrices."""
     size = len(data)
-    dict_start, entries, dict_end = layout(data)
+    _, entries, dict_end = layout(data)
     head = 1 << 14 if dense else 1 << 9
-    cuts = set(range(0, min(dict_end, head) + 1))
+    cuts = set(range(min(dict_end, head) + 1))
     cuts |= set(range(max(0, dict_end - (head // 2)), dict_end + 1))
     pick = entries if len(entries) <= (2000 if dense else 100) else \
         [entries[i] for i in rng.choice(len(entries), 2000 if dense else 100, replace=False)]
@@ -168,7 +167,7 @@ def vec_mutants(data: bytes, name: str, n: int, seed: int = 3) -> dict:
     stats = {"loaded": 0, "rejected": 0}
     view = memoryview(data)
     step = max(1, len(data) // 400)
-    for cut in list(range(0, min(len(data), 200))) + list(range(200, len(data), step)):
+    for cut in list(range(min(len(data), 200))) + list(range(200, len(data), step)):
         try:
             _core.parse_vec_bytes(view[:cut], f"{name}[:{cut}]")
             stats["loaded"] += 1

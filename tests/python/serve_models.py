@@ -30,8 +30,7 @@ def write_bin(path, nwords: int = 1000, bucket: int = 100_000, dim: int = 64, fi
         # lrUpdateRate, then t
         f.write(struct.pack("<12id", dim, 5, 1, 1, 5, 1, 2, 2, bucket, 3, 6, 100, 1e-4))
         f.write(struct.pack("<iiiqq", nwords, nwords, 0, nwords * 10, -1))
-        for i in range(nwords):
-            f.write(f"w{i}".encode() + b"\0" + struct.pack("<qb", nwords - i, 0))
+        f.writelines(f"w{i}".encode() + b"\0" + struct.pack("<qb", nwords - i, 0) for i in range(nwords))
         f.write(b"\0")  # quant_input
         rows = nwords + bucket
         f.write(struct.pack("<qq", rows, dim))

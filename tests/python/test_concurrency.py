@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import TESTDATA
 from serve_models import write_bin

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 import sentvec
 from sentvec import _core
 from serve_models import write_bin
@@ -237,7 +236,7 @@ def run_child(args, preexec_fn=None, timeout=120):
     env.pop("SENTVEC_CGROUP_ROOT", None)
     env["PYTHONPATH"] = os.pathsep.join([str(HERE)] + sys.path)
     return subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=env, preexec_fn=preexec_fn)
+                          text=True, timeout=timeout, env=env, preexec_fn=preexec_fn, check=False)
 
 
 def test_address_space_limit_gives_memory_error(tmp_path):

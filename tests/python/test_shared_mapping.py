@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import sentvec
 from serve_models import matrix_bytes, pss_kb, rss_kb, write_bin
 
