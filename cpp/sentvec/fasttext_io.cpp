@@ -276,8 +276,9 @@ uint64_t check_subword_budget(const Cursor& c, const std::vector<Entry>& entries
       hashed += static_cast<uint64_t>(len - n + 1) * static_cast<uint64_t>(n);
     }
   }
-  const uint64_t max_ids = std::max<uint64_t>(uint64_t(1) << 24, 32 * static_cast<uint64_t>(file_size));
-  const uint64_t max_hashed = std::max<uint64_t>(uint64_t(1) << 28, 256 * static_cast<uint64_t>(file_size));
+  const uint64_t fsize = static_cast<uint64_t>(file_size);
+  const uint64_t max_ids = std::max<uint64_t>(uint64_t(1) << 24, 32 * fsize);
+  const uint64_t max_hashed = std::max<uint64_t>(uint64_t(1) << 28, 256 * fsize);
   if (ids > max_ids || hashed > max_hashed)
     c.fail("the dictionary's character n-grams (minn " + std::to_string(a.minn) + ", maxn " +
            std::to_string(a.maxn) + ") would need " + std::to_string(ids) +
@@ -297,8 +298,8 @@ namespace {
 bool copy_from_file(int fd, void* dst, size_t offset, size_t bytes) {
   size_t done = 0;
   while (done < bytes) {
-    ssize_t r = ::pread(fd, static_cast<char*>(dst) + done, std::min<size_t>(bytes - done, size_t(1) << 30),
-                        static_cast<off_t>(offset + done));
+    const size_t n = std::min<size_t>(bytes - done, size_t(1) << 30);
+    ssize_t r = ::pread(fd, static_cast<char*>(dst) + done, n, static_cast<off_t>(offset + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     done += static_cast<size_t>(r);
@@ -307,8 +308,9 @@ bool copy_from_file(int fd, void* dst, size_t offset, size_t bytes) {
 }
 
 // `fd`: the file behind `data` (a Mapping of all of it), or -1 for bytes in memory.
-std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared_ptr<const void> keep,
-                                 const std::string& path, bool mmap, int fd) {
+std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes,
+                                 std::shared_ptr<const void> keep, const std::string& path,
+                                 bool mmap, int fd) {
   if (nbytes == 0) throw FormatError(path, 0, "empty file: expected a fastText model");
   Cursor c(data, nbytes, path);
   auto result = std::make_shared<Model>();
@@ -424,9 +426,10 @@ std::shared_ptr<Model> load_impl(const uint8_t* data, size_t nbytes, std::shared
   }
   const uint64_t ngram_ids = check_subword_budget(c, entries, a, m.eos_subwords, nbytes);
   // What the installed dictionary takes: entries, their subword lists, the lookup table.
-  int64_t dict_need = static_cast<int64_t>(ngram_ids + entries.size()) * 4 +
-                      static_cast<int64_t>(entries.size()) * static_cast<int64_t>(sizeof(Entry) + 8) +
-                      static_cast<int64_t>(entries.size() / 0.7 + 1) * 4;
+  const int64_t nentries = static_cast<int64_t>(entries.size());
+  int64_t dict_need = (static_cast<int64_t>(ngram_ids) + nentries) * 4 +
+                      nentries * static_cast<int64_t>(sizeof(Entry) + 8) +
+                      static_cast<int64_t>(nentries / 0.7 + 1) * 4;
   std::vector<std::pair<int32_t, int32_t>> prune;
   if (pruneidx_size > 0) {
     if (static_cast<uint64_t>(pruneidx_size) > c.remaining() / 8u)

@@ -80,7 +80,8 @@ std::string mount_root(const std::string& mountinfo, bool v2) {
     std::istringstream tail(line.substr(dash + 3));
     std::string fstype, source, super;
     tail >> fstype >> source >> super;
-    bool match = v2 ? fstype == "cgroup2" : fstype == "cgroup" && ("," + super + ",").find(",memory,") != std::string::npos;
+    bool v1_memory = fstype == "cgroup" && ("," + super + ",").find(",memory,") != std::string::npos;
+    bool match = v2 ? fstype == "cgroup2" : v1_memory;
     if (!match) continue;
     std::istringstream head(line.substr(0, dash));
     std::string id, parent, dev, root;
@@ -116,7 +117,8 @@ MemoryBudget read_memory_budget(const std::string& proc_root, const std::string&
     const char* row;
     const char* vm;
     const char* name;
-  } rl[] = {{"Max address space", "VmSize:", "RLIMIT_AS"}, {"Max data size", "VmData:", "RLIMIT_DATA"}};
+  } rl[] = {{"Max address space", "VmSize:", "RLIMIT_AS"},
+            {"Max data size", "VmData:", "RLIMIT_DATA"}};
   for (const auto& r : rl) {
     int64_t lim = read_soft_limit(limits, r.row);
     if (lim < 0) continue;
@@ -161,7 +163,8 @@ MemoryBudget read_memory_budget(const std::string& proc_root, const std::string&
       std::string uf = dir + (v2 ? "/memory.current" : "/memory.usage_in_bytes");
       if (read_int_file(lf, limit) && limit < kUnlimitedV1 && read_int_file(uf, usage)) {
         // Inactive file pages are page cache the kernel reclaims before it kills anyone.
-        int64_t inactive = read_stat_key(dir + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
+        int64_t inactive =
+            read_stat_key(dir + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
         if (inactive > 0 && inactive <= usage) usage -= inactive;
         int64_t room = std::max<int64_t>(0, limit - usage);
         if (b.cgroup_room < 0 || room < b.cgroup_room) {

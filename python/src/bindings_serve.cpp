@@ -20,7 +20,8 @@ namespace {
 py::tuple vec_to_python(VecFile&& v) {
   py::list words;
   for (const std::string& w : v.words) {
-    PyObject* o = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "surrogateescape");
+    PyObject* o =
+        PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "surrogateescape");
     if (!o) throw py::error_already_set();
     words.append(py::reinterpret_steal<py::str>(o));
   }
@@ -59,7 +60,8 @@ void bind_serving(py::module_& mod) {
         }
         return vec_to_python(std::move(v));
       },
-      py::arg("data"), py::arg("name") = "<bytes>", "read_vec over bytes in memory (tests, fuzzing).");
+      py::arg("data"), py::arg("name") = "<bytes>",
+      "read_vec over bytes in memory (tests, fuzzing).");
   mod.def(
       "load_model_bytes",
       [](const py::buffer& data, const std::string& name, bool mmap) {
