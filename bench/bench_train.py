@@ -182,13 +182,13 @@ def plot(results: dict, path: Path) -> None:
     panels = [k for k in ("speed", "quality", "supervised") if results.get(k)]
     if not panels:
         return
-    fig, axs = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.5), squeeze=False)
+    fig, axs = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.8), squeeze=False)
     for ax, panel in zip(axs[0], panels):
         labels, ft, sv = [], [], []
         if panel == "speed":
             for kind, rows in results["speed"].items():
                 for th, r in rows.items():
-                    labels.append(f"{kind}\n{th} thr ({r['ratio']:.2f}x)")
+                    labels.append(f"{kind}\n{th} thr\n{r['ratio']:.2f}x")
                     ft.append(r["fasttext"] / 1e3)
                     sv.append(r["sentvec"] / 1e3)
             _bars(ax, labels, ft, sv, "training speed", "k words/sec/thread")
