@@ -158,3 +158,18 @@ def test_success_replaces_atomically_keeps_mode_and_symlink(tmp_path, model):
     assert real.read_bytes() == FTZ.read_bytes()
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
     assert leftovers(tmp_path, "real.bin") == ["current.bin"]
+
+
+def test_replacing_a_mapped_model_keeps_serving_the_old_one(tmp_path, model):
+    """A save renames a new file over the old name: a process that mapped the old file keeps
+    its pages (no SIGBUS), and new loads see the new model."""
+    from serve_models import write_bin
+
+    p = tmp_path / "served.bin"
+    write_bin(p, nwords=200, bucket=5000, dim=16, seed=1)
+    served = sentvec.load_model(p, mmap=True)
+    before = served.get_word_vectors(["w1", "w7", "oov"])
+    model.save_model(p)  # the supervised .ftz replaces it
+    np = pytest.importorskip("numpy")
+    np.testing.assert_array_equal(served.get_word_vectors(["w1", "w7", "oov"]), before)
+    assert sentvec.load_model(p).args["model"] == "supervised"
