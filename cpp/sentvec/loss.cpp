@@ -64,6 +64,7 @@ OutputLayer::OutputLayer(const Args& args, const std::vector<int64_t>& counts,
   }
 }
 
+SENTVEC_TRAIN_CLONES
 float OutputLayer::binary_logistic(int32_t row, bool label, float lr, StepScratch& s) const {
   float* w = out_->row_mut(row);
   const float d = train_dot(w, s.hidden.data(), dim_);

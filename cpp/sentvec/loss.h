@@ -10,6 +10,14 @@
 
 namespace sentvec {
 
+// x86-64-v3 (AVX2, FMA) clone picked at run time by a CPU check (DESIGN.md section 8); the
+// default clone runs everywhere else. The training kernels inlined here are what it speeds up.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define SENTVEC_TRAIN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SENTVEC_TRAIN_CLONES
+#endif
+
 // ---- kernels over owned, aligned training rows -----------------------------------------
 
 /// Dot product with 8 independent partial sums (lets the compiler vectorize the reduction).

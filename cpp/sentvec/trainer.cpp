@@ -39,6 +39,7 @@ Worker::Worker(const TrainContext& c, int32_t id) : ctx(c), thread_id(id) {
   s.neg_pos = nt ? static_cast<size_t>(s.rng.next() % nt) : 0;
 }
 
+SENTVEC_TRAIN_CLONES
 void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t ntargets,
                     int32_t target_index, float lr, bool divide_grad) {
   if (n == 0) return;
