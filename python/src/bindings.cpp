@@ -19,9 +19,11 @@
 #include "bindings_serve.h"
 #include "bindings_train.h"
 #include "bindings_s2v.h"
+#include "text_caster.h"
 
 namespace py = pybind11;
 using namespace sentvec;
+using sentvec_py::Text;
 
 namespace {
 
@@ -50,7 +52,9 @@ std::vector<std::string> to_strings(const py::list& l, const char* what) {
     if (!py::isinstance<py::str>(h))
       throw ArgError(std::string(what) + "[" + std::to_string(i) + "] must be a str, not " +
                      std::string(py::str(py::type::handle_of(h).attr("__name__"))));
-    out.push_back(h.cast<std::string>());
+    out.emplace_back();
+    if (!sentvec_py::text_bytes(h, out.back()))
+      throw ArgError(std::string(what) + "[" + std::to_string(i) + "] cannot be encoded as UTF-8");
   }
   return out;
 }
@@ -143,14 +147,15 @@ PYBIND11_MODULE(_core, mod) {
              }
              return py::make_tuple(words, counts);
            })
-      .def("get_word_id", [](const Model& m, const std::string& w) { return m.dict.get_id(w); })
+      .def("get_word_id", [](const Model& m, const Text& w) { return m.dict.get_id(w.s); })
       .def("get_label_id",
-           [](const Model& m, const std::string& w) {
-             int32_t id = m.dict.get_id(w);
+           [](const Model& m, const Text& w) {
+             int32_t id = m.dict.get_id(w.s);
              return id >= m.dict.nwords() ? id - m.dict.nwords() : -1;
            })
       .def("get_subwords",
-           [](const Model& m, const std::string& w, const std::string& errors) {
+           [](const Model& m, const Text& word, const std::string& errors) {
+             const std::string& w = word.s;
              std::vector<int32_t> ids;
              std::vector<std::string> subs;
              int32_t id = m.dict.get_id(w);
@@ -164,9 +169,9 @@ PYBIND11_MODULE(_core, mod) {
              return py::make_tuple(sl, py::array_t<int32_t>(ids.size(), ids.data()));
            })
       .def("word_vector",
-           [](const Model& m, const std::string& w) {
+           [](const Model& m, const Text& w) {
              auto out = new_vector(m.dim());
-             m.word_vector(w, out.mutable_data());
+             m.word_vector(w.s, out.mutable_data());
              return out;
            })
       .def("word_vectors",
@@ -183,9 +188,9 @@ PYBIND11_MODULE(_core, mod) {
              return out;
            })
       .def("sentence_vector",
-           [](const Model& m, const std::string& text) {
+           [](const Model& m, const Text& text) {
              auto out = new_vector(m.dim());
-             m.sentence_vector(text, out.mutable_data());
+             m.sentence_vector(text.s, out.mutable_data());
              return out;
            })
       .def("embed_sentences",
@@ -201,12 +206,12 @@ PYBIND11_MODULE(_core, mod) {
              return out;
            })
       .def("predict",
-           [](const Model& m, const std::string& text, int32_t k, float threshold,
+           [](const Model& m, const Text& text, int32_t k, float threshold,
               const std::string& errors) {
              std::vector<std::pair<float, int32_t>> preds;
              {
                py::gil_scoped_release nogil;
-               preds = m.predict(text, k, threshold);
+               preds = m.predict(text.s, k, threshold);
              }
              py::list labels;
              py::array_t<float> probs(preds.size());
@@ -243,10 +248,11 @@ PYBIND11_MODULE(_core, mod) {
            })
       .def("nearest",
            [](const Model& m, py::array_t<float, py::array::c_style | py::array::forcecast> q,
-              int32_t k, const std::vector<std::string>& ban, const std::string& errors) {
+              int32_t k, const std::vector<Text>& ban, const std::string& errors) {
              if (q.ndim() != 1 || q.shape(0) != m.dim())
                throw ArgError("query vector must have shape (" + std::to_string(m.dim()) + ",)");
-             std::unordered_set<std::string> banset(ban.begin(), ban.end());
+             std::unordered_set<std::string> banset;
+             for (const Text& b : ban) banset.insert(b.s);
              std::vector<float> qv(q.data(), q.data() + m.dim());
              std::vector<std::pair<float, int32_t>> res;
              {

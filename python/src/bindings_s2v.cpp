@@ -14,6 +14,7 @@
 #include "sentvec/hashing.h"
 #include "sentvec/model.h"
 #include "sentvec/sent2vec_embed.h"
+#include "text_caster.h"
 
 namespace py = pybind11;
 using namespace sentvec;
@@ -51,7 +52,8 @@ py::tuple ngram_arrays(const py::sequence& tokens, int32_t n, int64_t bucket,
       if (!py::isinstance<py::str>(h))
         throw py::type_error("tokens[" + std::to_string(i) + "] must be a str under scheme='" +
                              scheme_name + "'");
-      std::string tok = h.cast<std::string>();
+      std::string tok;
+      sentvec_py::text_bytes(h, tok);
       keys[i] = scheme == NgramScheme::kSentvec ? token_key64(tok) : fasttext_token_key(tok);
     }
   }

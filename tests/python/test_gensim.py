@@ -86,3 +86,26 @@ def test_supervised_gensim_file_predicts_like_official():
         np.testing.assert_allclose(a, b, atol=1e-5)
     for s in lines:
         np.testing.assert_allclose(ours.get_sentence_vector(s), theirs.get_sentence_vector(s), atol=1e-5)
+
+
+def test_undecodable_words_round_trip_with_surrogateescape():
+    """Words that are not UTF-8 come back as surrogate-escaped str and can be queried again."""
+    ours = sentvec.load_model(GDATA / "cp852_fasttext.bin")
+    words = ours.get_words(on_unicode_error="surrogateescape")
+    assert any(not w.isascii() for w in words)
+    assert [ours.get_word_id(w) for w in words] == list(range(len(words)))
+    assert all(w in ours for w in words)
+    # (gensim re-encodes cp852 words as UTF-8 before hashing their n-grams, so it is no oracle
+    # here.) Each word's vector is the mean of the rows of its own bytes' subwords.
+    inp = ours.get_input_matrix()
+    vecs = ours.get_word_vectors(words)
+    for i, w in enumerate(words):
+        _, ids = ours.get_subwords(w, on_unicode_error="surrogateescape")
+        assert ids[0] == i
+        np.testing.assert_allclose(vecs[i], inp[ids].mean(axis=0), atol=1e-6)
+    for w in words[:20]:
+        np.testing.assert_array_equal(ours.get_word_vector(w), ours.get_word_vectors([w])[0])
+        ours.get_nearest_neighbors(w, k=2, on_unicode_error="replace")
+    # A lone surrogate that no bytes decode to is simply an unknown word, not an error.
+    assert ours.get_word_id("\ud800abc") == -1
+    ours.get_sentence_vector("\ud800 abc")
