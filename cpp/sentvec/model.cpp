@@ -49,6 +49,18 @@ inline bool heap_cmp(const std::pair<float, int32_t>& a, const std::pair<float, 
   return a.first > b.first;  // min-heap on score
 }
 
+// Keeps the k best (score, id) pairs in a min-heap, as fastText's top-k search does: a
+// candidate below the current k-th score is skipped.
+inline void push_top_k(ScoreHeap& heap, int32_t k, float score, int32_t id) {
+  if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) return;
+  heap.emplace_back(score, id);
+  std::push_heap(heap.begin(), heap.end(), heap_cmp);
+  if (static_cast<int32_t>(heap.size()) > k) {
+    std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+    heap.pop_back();
+  }
+}
+
 }  // namespace
 
 std::vector<HsNode> build_huffman(const std::vector<int64_t>& counts) {
@@ -166,12 +178,7 @@ void Model::hs_dfs(const std::vector<HsNode>& t, int32_t k, float threshold, int
     if (score < std_log(threshold)) continue;
     if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) continue;
     if (t[node].left == -1 && t[node].right == -1) {
-      heap.emplace_back(score, node);
-      std::push_heap(heap.begin(), heap.end(), heap_cmp);
-      if (static_cast<int32_t>(heap.size()) > k) {
-        std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-        heap.pop_back();
-      }
+      push_top_k(heap, k, score, node);
       continue;
     }
     float f = output.dot_row(h, node - osz);
@@ -211,14 +218,7 @@ std::vector<std::pair<float, int32_t>> Model::predict_features(const std::vector
     }
     for (int32_t i = 0; i < osz; ++i) {
       if (out[i] < threshold) continue;
-      float s = std_log(out[i]);
-      if (static_cast<int32_t>(heap.size()) == k && s < heap.front().first) continue;
-      heap.emplace_back(s, i);
-      std::push_heap(heap.begin(), heap.end(), heap_cmp);
-      if (static_cast<int32_t>(heap.size()) > k) {
-        std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-        heap.pop_back();
-      }
+      push_top_k(heap, k, std_log(out[i]), i);
     }
   }
   std::sort_heap(heap.begin(), heap.end(), heap_cmp);
@@ -265,12 +265,7 @@ std::vector<std::pair<float, int32_t>> Model::nearest(
     float s = dot(query, wv->row(i), d) / qn;
     if (static_cast<int32_t>(heap.size()) == k && s < heap.front().first) continue;
     if (!ban.empty() && ban.count(dict.entry(i).word)) continue;
-    heap.emplace_back(s, i);
-    std::push_heap(heap.begin(), heap.end(), heap_cmp);
-    if (static_cast<int32_t>(heap.size()) > k) {
-      std::pop_heap(heap.begin(), heap.end(), heap_cmp);
-      heap.pop_back();
-    }
+    push_top_k(heap, k, s, i);
   }
   std::sort_heap(heap.begin(), heap.end(), heap_cmp);
   return heap;

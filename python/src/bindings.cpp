@@ -59,6 +59,19 @@ std::vector<std::string> to_strings(const py::list& l, const char* what) {
   return out;
 }
 
+// Predictions as fastText's Python API returns them: label strings and p + 1e-5 values.
+std::pair<py::list, py::array_t<float>> labels_and_probs(
+    const Model& m, const std::vector<std::pair<float, int32_t>>& preds, const std::string& errors) {
+  py::list labels;
+  py::array_t<float> probs(preds.size());
+  auto pr = probs.mutable_unchecked<1>();
+  for (size_t i = 0; i < preds.size(); ++i) {
+    labels.append(decode(m.dict.entry(m.dict.nwords() + preds[i].second).word, errors));
+    pr(i) = std::exp(preds[i].first);
+  }
+  return {labels, probs};
+}
+
 const DenseMatrix& dense_or_throw(const AnyMatrix& m, const char* which) {
   if (m.quantized())
     throw ArgError(std::string("the ") + which + " matrix of this model is quantized; " +
@@ -213,14 +226,8 @@ PYBIND11_MODULE(_core, mod) {
                py::gil_scoped_release nogil;
                preds = m.predict(text.s, k, threshold);
              }
-             py::list labels;
-             py::array_t<float> probs(preds.size());
-             auto pr = probs.mutable_unchecked<1>();
-             for (size_t i = 0; i < preds.size(); ++i) {
-               labels.append(decode(m.dict.entry(m.dict.nwords() + preds[i].second).word, errors));
-               pr(i) = std::exp(preds[i].first);
-             }
-             return py::make_tuple(py::tuple(labels), probs);
+             auto lp = labels_and_probs(m, preds, errors);
+             return py::make_tuple(py::tuple(lp.first), lp.second);
            })
       .def("predict_batch",
            [](const Model& m, const py::list& lines, int32_t k, float threshold,
@@ -234,15 +241,9 @@ PYBIND11_MODULE(_core, mod) {
              }
              py::list all_labels, all_probs;
              for (auto& preds : res) {
-               py::list labels;
-               py::array_t<float> probs(preds.size());
-               auto pr = probs.mutable_unchecked<1>();
-               for (size_t i = 0; i < preds.size(); ++i) {
-                 labels.append(decode(m.dict.entry(m.dict.nwords() + preds[i].second).word, errors));
-                 pr(i) = std::exp(preds[i].first);
-               }
-               all_labels.append(labels);
-               all_probs.append(probs);
+               auto lp = labels_and_probs(m, preds, errors);
+               all_labels.append(lp.first);
+               all_probs.append(lp.second);
              }
              return py::make_tuple(all_labels, all_probs);
            })

@@ -201,9 +201,9 @@ def _rss_kib() -> int:
 
 def test_mmap_rss_grows_far_less_than_the_matrix(tmp_path):
     """A 200 MB model: mapping it costs little resident memory, copying it costs the matrix."""
-    from synth import write_synthetic_bin
+    from serve_models import write_bin
 
-    path = write_synthetic_bin(tmp_path / "big.bin", nwords=1000, bucket=500_000, dim=100)
+    path = write_bin(tmp_path / "big.bin", nwords=1000, bucket=500_000, dim=100)
     matrix_kib = (1000 + 500_000) * 100 * 4 // 1024
     code = textwrap.dedent(f"""
         import sys, numpy as np
