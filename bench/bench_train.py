@@ -9,7 +9,7 @@ Speed: words/sec/thread of both for 1 and 2 threads, skipgram, cbow and supervis
 ratio sentvec / fastText. Figures go to stdout, a JSON file and a PNG under ``--out``.
 
     python bench/bench_train.py                       # ~5 minutes on 2 cores
-    python bench/bench_train.py --bytes 5000000 --quick
+    python bench/bench_train.py --bytes 5000000 --only speed
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ try:  # training is added by sentvec.train
 except ImportError:  # pragma: no cover - during partial builds
     pass
 
-from . import _sent2vec  # noqa: E402,F401  (registers model="sent2vec" with train_unsupervised)
-from . import evaluate  # noqa: E402  (sentvec.evaluate: STS, word similarity, analogies)
+from . import (
+    _sent2vec,  # noqa: E402,F401  (registers model="sent2vec" with train_unsupervised)
+    evaluate,  # noqa: E402  (sentvec.evaluate: STS, word similarity, analogies)
+)
 
 __version__ = "0.1.0"

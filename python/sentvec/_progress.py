@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional, TextIO
+from typing import TextIO
 
 
 def format_duration(seconds: float) -> str:
@@ -47,7 +47,7 @@ class Progress:
     width = 24  # characters of the bar
 
     def __init__(
-        self, label: str, unit: str = "lines", enabled: bool = True, stream: Optional[TextIO] = None
+        self, label: str, unit: str = "lines", enabled: bool = True, stream: TextIO | None = None
     ):
         self.label = label
         self.unit = unit
@@ -59,7 +59,7 @@ class Progress:
         self._drawn = False
 
     def update(
-        self, done: float, fraction: Optional[float] = None, extra: str = "", force: bool = False
+        self, done: float, fraction: float | None = None, extra: str = "", force: bool = False
     ) -> None:
         """Report ``done`` units so far and, when known, the fraction of the whole work done."""
         if not self.enabled:
@@ -99,7 +99,7 @@ class Progress:
             self.enabled = False
         self._drawn = True
 
-    def close(self, done: Optional[float] = None, fraction: Optional[float] = None, extra: str = "") -> None:
+    def close(self, done: float | None = None, fraction: float | None = None, extra: str = "") -> None:
         """Draw the final state and end the line."""
         if not self.enabled:
             return

@@ -14,8 +14,9 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable
 
 from ._progress import Progress
 
@@ -38,7 +39,7 @@ class Opt:
 
 
 #: Training options with fastText's names (the Python API uses the same names).
-TRAIN_OPTS: Dict[str, Opt] = {
+TRAIN_OPTS: dict[str, Opt] = {
     "input": Opt("str", "training file path ('-' reads standard input)"),
     "output": Opt("str", "output file path, without extension: writes <output>.bin and <output>.vec"),
     "lr": Opt("float", "learning rate"),
@@ -65,14 +66,14 @@ TRAIN_OPTS: Dict[str, Opt] = {
     "minCountTarget": Opt("int", "sent2vec: minimal number of occurrences of a target word"),
 }
 
-COMMON_OPTS: Dict[str, Opt] = {
+COMMON_OPTS: dict[str, Opt] = {
     "progress": Opt("flag", "show the progress line even when standard error is not a terminal"),
     "no-progress": Opt("flag", "never show the progress line"),
 }
-MODEL_OPTS: Dict[str, Opt] = {
+MODEL_OPTS: dict[str, Opt] = {
     "mmap": Opt("flag", "map the model file instead of reading it into memory"),
 }
-THREAD_OPT: Dict[str, Opt] = {
+THREAD_OPT: dict[str, Opt] = {
     "thread": Opt("int", "number of threads (default: all cores)"),
     "verbose": Opt("int", "verbosity level (2 shows the progress line)"),
 }
@@ -82,9 +83,9 @@ THREAD_OPT: Dict[str, Opt] = {
 class Verb:
     name: str
     summary: str
-    positionals: List[str]  # names; a trailing '?' marks an optional one
-    options: Dict[str, Opt] = field(default_factory=dict)
-    run: Optional[Callable[..., int]] = None
+    positionals: list[str]  # names; a trailing '?' marks an optional one
+    options: dict[str, Opt] = field(default_factory=dict)
+    run: Callable[..., int] | None = None
     usage_extra: str = ""
 
     def usage(self) -> str:
@@ -92,14 +93,14 @@ class Verb:
         return f"{PROG} {self.name} {pos}".rstrip() + (" [options]" if self.options else "")
 
 
-VERBS: Dict[str, Verb] = {}
+VERBS: dict[str, Verb] = {}
 
 
 def verb(
     name: str,
     summary: str,
     positionals: Sequence[str],
-    options: Optional[Dict[str, Opt]] = None,
+    options: dict[str, Opt] | None = None,
     usage_extra: str = "",
 ):
     def deco(fn):
@@ -131,10 +132,10 @@ def _looks_like_number(s: str) -> bool:
         return False
 
 
-def parse_args(v: Verb, args: Sequence[str]) -> Tuple[List[str], Dict[str, Any]]:
+def parse_args(v: Verb, args: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     """Split ``args`` into positionals and ``{option: value}`` for verb ``v``."""
-    pos: List[str] = []
-    opts: Dict[str, Any] = {}
+    pos: list[str] = []
+    opts: dict[str, Any] = {}
     i = 0
     while i < len(args):
         a = args[i]
@@ -176,7 +177,7 @@ def parse_args(v: Verb, args: Sequence[str]) -> Tuple[List[str], Dict[str, Any]]
     return pos, opts
 
 
-def _int_arg(value: Optional[str], name: str, default: int, minimum: int = 1) -> int:
+def _int_arg(value: str | None, name: str, default: int, minimum: int = 1) -> int:
     if value is None:
         return default
     try:
@@ -188,7 +189,7 @@ def _int_arg(value: Optional[str], name: str, default: int, minimum: int = 1) ->
     return n
 
 
-def _float_arg(value: Optional[str], name: str, default: float) -> float:
+def _float_arg(value: str | None, name: str, default: float) -> float:
     if value is None:
         return default
     try:
@@ -198,7 +199,7 @@ def _float_arg(value: Optional[str], name: str, default: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-def progress_wanted(opts: Dict[str, Any]) -> bool:
+def progress_wanted(opts: dict[str, Any]) -> bool:
     """On a terminal by default; ``-progress``/``-verbose 2`` force it, ``-no-progress``/``-verbose <2`` stop it."""
     if opts.get("no-progress"):
         return False
@@ -212,14 +213,14 @@ def progress_wanted(opts: Dict[str, Any]) -> bool:
         return False
 
 
-def _threads(opts: Dict[str, Any]) -> Optional[int]:
+def _threads(opts: dict[str, Any]) -> int | None:
     t = opts.get("thread")
     if t is not None and t < 1:
         raise UsageError(f"-thread must be >= 1 (got {t})")
     return t
 
 
-def _load(path: str, opts: Dict[str, Any]):
+def _load(path: str, opts: dict[str, Any]):
     import sentvec
 
     if path == "-":
@@ -230,7 +231,7 @@ def _load(path: str, opts: Dict[str, Any]):
 class Output:
     """Standard output as bytes (words keep their exact bytes via surrogateescape)."""
 
-    def __init__(self, stream: Optional[IO[bytes]] = None):
+    def __init__(self, stream: IO[bytes] | None = None):
         self.stream = stream if stream is not None else sys.stdout.buffer
 
     def write(self, text: str) -> None:
@@ -240,7 +241,7 @@ class Output:
         self.stream.flush()
 
 
-def _open_input(path: str) -> Tuple[IO[bytes], Optional[int]]:
+def _open_input(path: str) -> tuple[IO[bytes], int | None]:
     """A binary stream for ``path`` ('-' is standard input) and its size when known."""
     if path == "-":
         return sys.stdin.buffer, None
@@ -257,7 +258,7 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def iter_line_batches(f: IO[bytes], hint: int = 1 << 20) -> Iterator[Tuple[List[str], int]]:
+def iter_line_batches(f: IO[bytes], hint: int = 1 << 20) -> Iterator[tuple[list[str], int]]:
     """Yield (lines without their newline, bytes consumed), about ``hint`` bytes at a time."""
     while True:
         raw = f.readlines(hint)
@@ -288,8 +289,9 @@ def fmt_vector(values) -> str:
 # ---------------------------------------------------------------------------------------- training
 def _train_function(verb_name: str):
     try:
-        from . import train as _train  # noqa: F401
         import sentvec
+
+        from . import train as _train  # noqa: F401
     except ImportError as e:  # pragma: no cover - only while training is not built
         raise CommandError(f"training is not available in this build ({e})") from None
     if verb_name == "supervised":
@@ -297,7 +299,7 @@ def _train_function(verb_name: str):
     return sentvec.train_unsupervised, {"model": verb_name}
 
 
-def _accepted_options(fn) -> Optional[set]:
+def _accepted_options(fn) -> set | None:
     """Names the training function accepts, or None when it takes ``**kwargs``."""
     try:
         params = inspect.signature(fn).parameters
@@ -309,7 +311,7 @@ def _accepted_options(fn) -> Optional[set]:
 
 
 def train_command(
-    verb_name: str, pos: List[str], opts: Dict[str, Any], extra_kwargs: Optional[Dict[str, Any]] = None
+    verb_name: str, pos: list[str], opts: dict[str, Any], extra_kwargs: dict[str, Any] | None = None
 ) -> int:
     if "input" not in opts:
         raise UsageError(f"'{verb_name}' needs -input <path>")
@@ -381,7 +383,7 @@ _train_verb("sent2vec", "train a sent2vec sentence-embedding model")
 
 
 # ---------------------------------------------------------------------------------------- classification
-def _test_counts(model, path: str, k: int, threshold: float, show: bool) -> Tuple[int, float, float]:
+def _test_counts(model, path: str, k: int, threshold: float, show: bool) -> tuple[int, float, float]:
     """``Model.test`` with a progress line: the file is tested in chunks and the counts summed."""
     core_test = getattr(getattr(model, "f", None), "test", None)
     if not show or core_test is None or model.args.get("model") != "supervised":
@@ -615,7 +617,7 @@ def cmd_print_ngrams(pos, opts):
     return 0
 
 
-def _queries(given: Optional[str], group: int, prompt: str) -> Iterator[List[str]]:
+def _queries(given: str | None, group: int, prompt: str) -> Iterator[list[str]]:
     """Query words: from ``-query`` when given, else read from standard input as fastText does
     (whitespace-separated, ``group`` words per query). The prompt is shown only on a terminal."""
     if given is not None:
@@ -626,7 +628,7 @@ def _queries(given: Optional[str], group: int, prompt: str) -> Iterator[List[str
             yield words[i : i + group]
         return
     interactive = sys.stdin.isatty()
-    buf: List[str] = []
+    buf: list[str] = []
     while True:
         if interactive and not buf:
             sys.stdout.write(prompt)
@@ -763,7 +765,7 @@ def _count_lines(path: str) -> int:
     return n + (last != b"\n")
 
 
-def _embed_to_npy(model, src: str, dst: str, threads: Optional[int], bar: Progress) -> int:
+def _embed_to_npy(model, src: str, dst: str, threads: int | None, bar: Progress) -> int:
     """Stream ``src`` into ``dst`` (.npy, float32, one row per line) with ``embed_sentences``."""
     import numpy as np
 
@@ -873,12 +875,13 @@ def cmd_demo(pos, opts):
     return run_demo(opts, progress_wanted(opts))
 
 
-def _train_defaults(verb_name: str) -> Dict[str, Any]:
+def _train_defaults(verb_name: str) -> dict[str, Any]:
     """The training API's defaults for a training verb (shown in its help), or {}."""
     if verb_name not in ("supervised", "skipgram", "cbow", "sent2vec"):
         return {}
     try:
         import sentvec  # noqa: F401  (registers sent2vec's defaults)
+
         from . import train as t
     except ImportError:
         return {}
@@ -890,7 +893,7 @@ def _train_defaults(verb_name: str) -> Dict[str, Any]:
     return d
 
 
-def _help_text(v: Optional[Verb] = None) -> str:
+def _help_text(v: Verb | None = None) -> str:
     if v is None:
         lines = [f"usage: {PROG} <command> <args>", "", "The commands supported by sentvec are:", ""]
         for name, vb in VERBS.items():
@@ -942,7 +945,7 @@ def _describe(e: BaseException) -> str:
     return " ".join(msg.split("\n")).strip()
 
 
-def _run(argv: List[str]) -> int:
+def _run(argv: list[str]) -> int:
     if not argv:
         sys.stderr.write(_help_text())
         return 2
@@ -967,7 +970,7 @@ def _run(argv: List[str]) -> int:
     return v.run(pos, opts)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 success, 1 error, 2 usage error)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = bool(os.environ.get("SENTVEC_DEBUG"))

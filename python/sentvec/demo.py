@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from importlib import resources
-from typing import Any, Dict, Optional
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +40,7 @@ SENTENCES = [
 
 #: Training options: sent2vec's documented defaults, with fewer buckets and a lower minCount for a
 #: one-million-word corpus (5 epochs: about 17 s of CPU time, under 10 s on 2 cores).
-DEFAULTS: Dict[str, Any] = dict(
+DEFAULTS: dict[str, Any] = dict(
     dim=100, epoch=5, lr=0.2, minCount=3, wordNgrams=2, neg=10, t=1e-4, dropoutK=2, bucket=200_000, seed=1
 )
 
@@ -50,7 +50,7 @@ def corpus_path() -> str:
     return str(resources.files("sentvec").joinpath("data", CORPUS))
 
 
-def read_corpus(lines: Optional[int] = None) -> bytes:
+def read_corpus(lines: int | None = None) -> bytes:
     """The bundled corpus as bytes, one sentence per line (only the first ``lines`` if given)."""
     with lzma.open(corpus_path(), "rb") as f:
         if lines is None:
@@ -67,7 +67,7 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _train(path: str, opts: Dict[str, Any], show: bool):
+def _train(path: str, opts: dict[str, Any], show: bool):
     """Train sent2vec; fall back to skipgram, saying so, if this build cannot train sent2vec."""
     import sentvec
 
@@ -91,7 +91,7 @@ def _train(path: str, opts: Dict[str, Any], show: bool):
     return "skipgram", _with_bar(sentvec.train_unsupervised, path, "skipgram", kw, show)
 
 
-def _with_bar(train, path: str, model: str, kw: Dict[str, Any], show: bool):
+def _with_bar(train, path: str, model: str, kw: dict[str, Any], show: bool):
     """Train with the progress bar drawn from the training API's callback."""
     if not show:
         return train(path, model=model, **kw)
@@ -117,14 +117,14 @@ def most_similar_pairs(vectors: np.ndarray, top: int = 3):
     return pairs[:top], pairs[-1]
 
 
-def run_demo(opts: Dict[str, Any], show_progress: bool) -> int:
+def run_demo(opts: dict[str, Any], show_progress: bool) -> int:
     """Entry point of ``sentvec demo`` (``opts`` are the parsed command-line options)."""
     out_dir = opts.get("output")
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
     else:
         out_dir = tempfile.mkdtemp(prefix="sentvec-demo-")
-    train_opts: Dict[str, Any] = {"thread": opts.get("thread", 2)}
+    train_opts: dict[str, Any] = {"thread": opts.get("thread", 2)}
     for name in ("epoch", "dim"):
         if name in opts:
             train_opts[name] = opts[name]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from . import _core
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
 
 
-def load_model(path: Union[str, os.PathLike], mmap: bool = False) -> "Model":
+def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
     """Load a fastText (.bin v11/v12, .ftz, pre-2017) or sent2vec model.
 
     Parameters
@@ -40,7 +41,7 @@ def load_model(path: Union[str, os.PathLike], mmap: bool = False) -> "Model":
 class Model:
     """A fastText / sent2vec model with the official ``fasttext`` package's methods."""
 
-    def __init__(self, core: "_core.Model"):
+    def __init__(self, core: _core.Model):
         self.f = core
         self._args = core.args()
         for name, value in self._args.items():
@@ -68,7 +69,7 @@ class Model:
         return self.f.mapped
 
     @property
-    def args(self) -> Dict[str, Any]:
+    def args(self) -> dict[str, Any]:
         """The model's options (those stored in the file, defaults for the rest)."""
         return dict(self._args)
 
@@ -86,13 +87,13 @@ class Model:
         return (labels, freqs) if include_freq else labels
 
     @property
-    def words(self) -> List[str]:
+    def words(self) -> list[str]:
         if not hasattr(self, "_words_cache"):
             self._words_cache = self.get_words()
         return self._words_cache
 
     @property
-    def labels(self) -> List[str]:
+    def labels(self) -> list[str]:
         if not hasattr(self, "_labels_cache"):
             self._labels_cache = self.get_labels()
         return self._labels_cache
@@ -104,7 +105,7 @@ class Model:
     def get_label_id(self, label: str) -> int:
         return self.f.get_label_id(check_str(label, "label"))
 
-    def get_subwords(self, word: str, on_unicode_error: str = "strict") -> Tuple[List[str], np.ndarray]:
+    def get_subwords(self, word: str, on_unicode_error: str = "strict") -> tuple[list[str], np.ndarray]:
         """The word (if known) and its character n-grams, with their input-matrix rows."""
         return self.f.get_subwords(check_str(word, "word"), check_errors(on_unicode_error))
 
@@ -137,8 +138,8 @@ class Model:
 
     def embed_file(
         self,
-        path: Union[str, os.PathLike],
-        out_path: Union[str, os.PathLike],
+        path: str | os.PathLike,
+        out_path: str | os.PathLike,
         threads: int | None = None,
         chunk_bytes: int = 1 << 22,
         mmap_mode: str | None = "r",
@@ -213,7 +214,7 @@ class Model:
             return self.f.predict_batch(lines, k, threshold, errors, check_threads(threads))
         return self.f.predict(check_line(text), k, threshold, errors)
 
-    def test(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
+    def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
         """(number of examples, precision@k, recall@k) on a labelled file."""
         self._require_supervised("test")
         n, (gold, predicted, pg), _ = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
@@ -221,7 +222,7 @@ class Model:
         recall = pg / gold if gold else float("nan")
         return n, precision, recall
 
-    def test_label(self, path: Union[str, os.PathLike], k: int = 1, threshold: float = 0.0) -> Dict[str, Dict[str, float]]:
+    def test_label(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> dict[str, dict[str, float]]:
         """Per-label precision, recall and F1 on a labelled file."""
         self._require_supervised("test_label")
         _, _, per = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
@@ -235,11 +236,11 @@ class Model:
         return out
 
     # ------------------------------------------------------------------ saving
-    def save_model(self, path: Union[str, os.PathLike]) -> None:
+    def save_model(self, path: str | os.PathLike) -> None:
         """Write the model as a fastText .bin (.ftz when quantized), atomically."""
         self.f.save_model(fspath(path))
 
-    def save_vectors(self, path: Union[str, os.PathLike], which: str = "input", binary: bool = False) -> None:
+    def save_vectors(self, path: str | os.PathLike, which: str = "input", binary: bool = False) -> None:
         """Write word vectors in word2vec text (.vec) or binary format, atomically.
 
         ``which="input"`` writes what ``get_word_vector`` returns for every word;

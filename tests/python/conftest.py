@@ -108,7 +108,7 @@ def official_train(out_path: Path, supervised: bool, input_path: Path, quantize:
     )
     import json
 
-    for attempt in range(4):
+    for _attempt in range(4):
         r = subprocess.run([sys.executable, "-c", code, json.dumps(opts), json.dumps(quantize or {})],
                            capture_output=True, text=True, timeout=300)
         if r.returncode == 0:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import HAVE_SHARED, SHARED_MODELS, TESTDATA
 

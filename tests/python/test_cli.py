@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import SHARED, SHARED_MODELS, TESTDATA, needs_shared, official_train, read_vec_lines
 
@@ -208,7 +207,7 @@ def test_print_word_vectors_golden_and_official(ftz_model, official):
     np.testing.assert_allclose(got, gold, atol=2e-4, rtol=2e-4)
     # the same numbers as the API, printed like %.5g with a trailing space
     api = ftz_model.get_word_vectors(words)
-    expected = "".join(w + " " + "".join("%.5g " % x for x in v.tolist()) + "\n" for w, v in zip(words, api))
+    expected = "".join(w + " " + "".join(f"{x:.5g} " for x in v.tolist()) + "\n" for w, v in zip(words, api))
     assert r.stdout.decode("utf-8") == expected
     off = official.load_model(str(FTZ))
     np.testing.assert_allclose(got, np.array([off.get_word_vector(w) for w in words]), atol=2e-4, rtol=2e-4)
@@ -311,7 +310,7 @@ def test_predict_and_predict_prob(ftz_model, official):
         np.testing.assert_allclose(
             [float(x) for x in parts[1::2]], [float(x) for x in gparts[1::2]], atol=2e-5
         )
-        assert parts[1::2] == ["%g" % p for p in ps]
+        assert parts[1::2] == [f"{p:g}" for p in ps]
         np.testing.assert_allclose([float(x) for x in parts[1::2]], ops, atol=2e-5)
     # predict: labels only; '-' reads standard input; k and threshold are positional
     r = run("predict", FTZ, "-", 2, input=VALID.read_bytes())

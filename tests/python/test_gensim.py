@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import gensim_test_data
 

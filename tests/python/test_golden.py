@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import HAVE_SHARED, SHARED, SHARED_MODELS, TESTDATA, read_lines, read_vec_lines
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sentvec
 from conftest import official_train
 
@@ -41,7 +40,7 @@ def sup_models(tiny_labelled, tmp_path_factory):
     rng = np.random.default_rng(5)
     many = d / "many-labels.txt"
     with open(many, "w", encoding="utf-8") as f:
-        for i in range(3000):
+        for _ in range(3000):
             lab = int(rng.integers(0, 300))
             words = [f"w{lab}", f"v{lab % 37}", f"u{int(rng.integers(0, 50))}", "the", "a"]
             f.write(f"__label__L{lab} " + " ".join(words) + "\n")

@@ -14,7 +14,11 @@ import pytest
 import sentvec
 from conftest import SHARED_MODELS
 
-WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "ran", "to", "house", "big", "small", "red", "blue", "eats", "fish", "bird", "flies", "over", "tree", "green", "river", "new", "york", "city", "is", "in", "state", "of", "mind", "café", "naïve", "слово"]
+WORDS = [
+    "the", "a", "cat", "dog", "sat", "on", "mat", "ran", "to", "house", "big", "small", "red", "blue",
+    "eats", "fish", "bird", "flies", "over", "tree", "green", "river", "new", "york", "city", "is", "in",
+    "state", "of", "mind", "café", "naïve", "слово",
+]
 
 
 @pytest.fixture(scope="module")
