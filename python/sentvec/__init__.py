@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 from ._core import FormatError
-from .model import Model, load_model
+from .model import Model, load_model, tokenize
 from .ngrams import ngram_ids
+from .train import train_supervised, train_unsupervised
 
 FastText = Model  # the name of fastText's model class
 _FastText = Model
@@ -19,14 +20,10 @@ __all__ = [
     "load_model",
     "ngram_ids",
     "evaluate",
+    "tokenize",
+    "train_supervised",
+    "train_unsupervised",
 ]
-
-try:  # training is added by sentvec.train
-    from .train import train_supervised, train_unsupervised  # noqa: F401
-
-    __all__ += ["train_supervised", "train_unsupervised"]
-except ImportError:  # pragma: no cover - during partial builds
-    pass
 
 from . import (
     _sent2vec,  # noqa: E402,F401  (registers model="sent2vec" with train_unsupervised)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,22 @@ import numpy as np
 
 from . import _core
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
+
+
+def tokenize(text: str) -> list[str]:
+    """fastText's tokenizer: split on space, tab, vertical tab, form feed, carriage return and NUL;
+    each newline becomes the end-of-sentence token ``</s>``."""
+    check_str(text, "text")
+    out: list[str] = []
+    for part in text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"):
+        out.extend(t for t in _TOKEN_SPLIT.split(part) if t)
+        out.append("</s>")
+    if not text.endswith("\n"):
+        out.pop()
+    return out
+
+
+_TOKEN_SPLIT = re.compile("[ \t\v\f\r\0]+")
 
 
 def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
@@ -234,6 +251,43 @@ class Model:
             f1 = 2 * pg / (predicted + gold) if predicted + gold else float("nan")
             out[label] = {"precision": p, "recall": r, "f1score": f1}
         return out
+
+    def get_input_vector(self, ind: int) -> np.ndarray:
+        """Row ``ind`` of the input matrix (a copy), as fastText's ``get_input_vector``."""
+        ind = check_int(ind, "ind", 0)
+        rows = self.f.input_rows
+        if ind >= rows:
+            raise ValueError(f"ind must be < {rows}, the number of input rows (got {ind})")
+        if self.f.quantized:
+            raise ValueError("the input matrix of this model is quantized: it has no dense rows")
+        return np.array(self.f.input_matrix()[ind], dtype=np.float32)
+
+    def get_line(self, text, on_unicode_error: str = "strict"):
+        """Split a line into (words, labels) as fastText reads it: every word token (unknown ones
+        too) and "</s>" in words, the labels of the dictionary in labels. A list of lines gives
+        (list of word lists, list of label lists)."""
+        check_errors(on_unicode_error)
+        if isinstance(text, (list, tuple)):
+            pairs = [self.get_line(t, on_unicode_error) for t in text]
+            return [p[0] for p in pairs], [p[1] for p in pairs]
+        check_line(text)
+        prefix, nwords = self._args["label"], self.f.nwords
+        words, labels = [], []
+        for tok in tokenize(text + "\n"):
+            wid = self.f.get_word_id(tok)
+            is_label = wid >= nwords if wid >= 0 else tok.startswith(prefix)
+            if not is_label:
+                words.append(tok)
+            elif wid >= 0:
+                labels.append(tok)
+        return words, labels
+
+    def quantize(self, *args: Any, **kwargs: Any) -> None:
+        """Not implemented: sentvec loads, queries and saves quantized ``.ftz`` files made by
+        fastText, but does not quantize models itself yet."""
+        raise NotImplementedError(
+            "quantize is not implemented in sentvec; quantize with official fastText and load the .ftz here"
+        )
 
     # ------------------------------------------------------------------ saving
     def save_model(self, path: str | os.PathLike) -> None:

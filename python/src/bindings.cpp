@@ -144,6 +144,7 @@ PYBIND11_MODULE(_core, mod) {
       .def_property_readonly("mapped", [](const Model& m) { return m.mapped; })
       .def_property_readonly("quantized", [](const Model& m) { return m.quantized(); })
       .def_property_readonly("dim", [](const Model& m) { return m.dim(); })
+      .def_property_readonly("input_rows", [](const Model& m) { return m.input.rows(); })
       .def_property_readonly("nwords", [](const Model& m) { return m.dict.nwords(); })
       .def_property_readonly("nlabels", [](const Model& m) { return m.dict.nlabels(); })
       .def_property_readonly("ntokens", [](const Model& m) { return m.dict.ntokens(); })

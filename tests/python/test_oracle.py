@@ -137,3 +137,21 @@ def test_official_reads_what_we_save(sup_models, unsup_models, tmp_path):
         again = fasttext.load_model(str(out))
         for w in QUERY_WORDS:
             np.testing.assert_array_equal(again.get_word_vector(w), theirs.get_word_vector(w))
+
+
+def test_tokenize_get_line_and_input_vector_match_official(sup_models, unsup_models):
+    texts = ["a b  c", "a b\n", "a\nb", "\n", "", " x\tz\x00w\n\ny", "__label__x hello world"]
+    for t in texts:
+        assert sentvec.tokenize(t) == fasttext.tokenize(t), repr(t)
+    for theirs, path, *_ in [sup_models["softmax"], unsup_models[("skipgram", "ns")]]:
+        ours = sentvec.load_model(path)
+        lines = ["__label__food bread zzzqqq the", "__label__nope cat", "", "ball __label__sport"]
+        for line in lines:
+            assert ours.get_line(line) == theirs.get_line(line), line
+        assert ours.get_line(lines) == theirs.get_line(lines)  # a tuple of two lists of lists
+        for ind in (0, 5, ours.f.input_rows - 1):
+            np.testing.assert_array_equal(ours.get_input_vector(ind), theirs.get_input_vector(ind))
+        with pytest.raises(ValueError, match="ind"):
+            ours.get_input_vector(ours.f.input_rows)
+        with pytest.raises(NotImplementedError, match="quantize"):
+            ours.quantize()
