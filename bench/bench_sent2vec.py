@@ -146,7 +146,8 @@ def main() -> None:
         print(f"training sentvec sent2vec on {corpus.name} ({corpus.stat().st_size:,} bytes): {opts}")
         r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
-        model = sentvec.train_unsupervised(str(corpus), **opts)
+        curve: list = []
+        model = sentvec.train_unsupervised(str(corpus), callback=curve.append, **opts)
         train_s = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu_s = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -155,6 +156,7 @@ def main() -> None:
     else:
         model = sentvec.load_model(model_path)
         train_s = float("nan")
+        curve = []
     sts = evaluate.sts(model, STSB_DEV)
     print(f"sentvec : STS-B dev Spearman {sts.spearman:.3f}  train {train_s:.1f} s "
           f"(dictionary build included, {args.thread} threads), {len(model.words)} words")
@@ -171,6 +173,45 @@ def main() -> None:
     print(f"throughput on {len(sentences):,} corpus sentences (sentences/s; ratio to the official loop):")
     for k, v in tp.items():
         print(f"  {k:32s} {v:12,.0f}  x{v / base:.1f}")
+    plot(curve, tp, sts.spearman, OFFICIAL.get(name), OUT / "bench_sent2vec.png")
+
+
+def plot(curve: list, tp: dict, spearman: float, official, path: Path) -> None:
+    """Training curve (loss and speed against progress) and the throughput ratios, as a PNG."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib missing: no plot)")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    ax = axes[0]
+    if curve:
+        prog = [100 * c.progress for c in curve]
+        ax.plot(prog, [c.loss for c in curve], color="tab:blue", label="mean loss")
+        ax.set_xlabel("training progress (%)")
+        ax.set_ylabel("mean loss", color="tab:blue")
+        ax2 = ax.twinx()
+        ax2.plot(prog, [c.words_per_sec_per_thread / 1000 for c in curve], color="tab:orange", alpha=0.6)
+        ax2.set_ylabel("k words/sec/thread", color="tab:orange")
+        title = f"sent2vec training: STS-B dev {spearman:.3f}"
+        if official:
+            title += f" (official {official[0]:.3f})"
+        ax.set_title(title)
+    else:
+        ax.text(0.5, 0.5, "no training in this run", ha="center")
+    ax = axes[1]
+    base = tp["official_python_loop_1t"]
+    names = list(tp)
+    ax.barh(names, [tp[k] / base for k in names], color=["tab:gray" if "official" in k else "tab:green" for k in names])
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xlabel("sentences/sec, ratio to the official Python loop")
+    ax.set_title("embedding throughput")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
 
 
 if __name__ == "__main__":
