@@ -145,7 +145,7 @@ def parse_args(v: Verb, args: Sequence[str]) -> tuple[list[str], dict[str, Any]]
             if opt is None and name.startswith("autotune"):
                 raise UsageError(f"{a}: autotuning is not implemented in sentvec; give the options explicitly")
             if opt is None and name in ("cutoff", "retrain", "qnorm", "qout", "dsub"):
-                raise UsageError(f"{a} is a quantization option; 'quantize' is not supported by sentvec yet")
+                raise UsageError(f"{a} is a quantization option: use '{PROG} quantize -output <model>'")
             if opt is None:
                 raise UsageError(f"unknown option {a} for '{v.name}' (see '{PROG} help {v.name}')")
             if opt.kind == "flag":
@@ -854,6 +854,51 @@ def cmd_convert(pos, opts):
     return 0
 
 
+# ---------------------------------------------------------------------------------------- quantize
+@verb(
+    "quantize",
+    "quantize a supervised model: reads <output>.bin, writes <output>.ftz (as fastText)",
+    [],
+    {
+        **COMMON_OPTS,
+        "output": Opt("str", "model name: <output>.bin is read and <output>.ftz written"),
+        "input": Opt("str", "training file (used by -retrain)"),
+        "qnorm": Opt("flag", "quantize the row norms separately"),
+        "qout": Opt("flag", "quantize the output matrix too (needs >= 256 labels)"),
+        "cutoff": Opt("int", "keep the N input rows (words and n-grams) of largest norm (0: all)"),
+        "retrain": Opt("flag", "retrain after pruning (not implemented in sentvec)"),
+        "epoch": Opt("int", "number of epochs for -retrain"),
+        "lr": Opt("float", "learning rate for -retrain"),
+        "dsub": Opt("int", "size of each sub-vector (default 2)"),
+        **THREAD_OPT,
+    },
+    "Options as official fastText's quantize: -output is the model name without extension.",
+)
+def cmd_quantize(pos, opts):
+    out = opts.get("output")
+    if not out:
+        raise UsageError(f"'quantize' needs -output <model> (the model is <model>.bin; see '{PROG} help quantize')")
+    if opts.get("retrain"):
+        raise CommandError("-retrain is not implemented in sentvec; quantize without it")
+    cutoff = opts.get("cutoff", 0)
+    if cutoff < 0:
+        raise UsageError(f"-cutoff must be >= 0 (got {cutoff})")
+    dsub = opts.get("dsub", 2)
+    if dsub < 1:
+        raise UsageError(f"-dsub must be >= 1 (got {dsub})")
+    model = _load(out + ".bin", opts)
+    model.quantize(
+        input=opts.get("input"),
+        qout=bool(opts.get("qout")),
+        cutoff=cutoff,
+        dsub=dsub,
+        qnorm=bool(opts.get("qnorm")),
+        thread=_threads(opts),
+    )
+    model.save_model(out + ".ftz")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------- demo, help
 @verb(
     "demo",
@@ -958,8 +1003,6 @@ def _run(argv: list[str]) -> int:
     if cmd in ("version", "-version", "--version"):
         print(_version())
         return 0
-    if cmd == "quantize":
-        raise UsageError("'quantize' is not supported by sentvec yet (quantized .ftz models can be loaded)")
     v = VERBS.get(cmd)
     if v is None:
         raise UsageError(f"unknown command {cmd!r} (see '{PROG} help')")

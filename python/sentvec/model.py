@@ -282,12 +282,51 @@ class Model:
                 labels.append(tok)
         return words, labels
 
-    def quantize(self, *args: Any, **kwargs: Any) -> None:
-        """Not implemented: sentvec loads, queries and saves quantized ``.ftz`` files made by
-        fastText, but does not quantize models itself yet."""
-        raise NotImplementedError(
-            "quantize is not implemented in sentvec; quantize with official fastText and load the .ftz here"
-        )
+    def quantize(
+        self,
+        input: str | os.PathLike | None = None,
+        qout: bool = False,
+        cutoff: int = 0,
+        retrain: bool = False,
+        epoch: int | None = None,
+        lr: float | None = None,
+        thread: int | None = None,
+        verbose: int | None = None,
+        dsub: int = 2,
+        qnorm: bool = False,
+    ) -> None:
+        """Quantize a supervised model in place, as the official ``fasttext`` package does.
+
+        ``cutoff > 0`` keeps the ``cutoff`` input rows (words and n-gram buckets) of largest L2
+        norm; the input matrix (and the output matrix with ``qout``) is then product-quantized:
+        sub-vectors of ``dsub`` values, 256 centroids each, trained with k-means. ``qnorm``
+        quantizes the row norms separately. ``save_model`` then writes a ``.ftz`` file.
+
+        Raises
+        ------
+        ValueError
+            The model is not supervised or already quantized, ``dsub < 1``, ``cutoff < 0``, or a
+            matrix to quantize would have fewer than 256 rows (``qout`` needs >= 256 labels).
+        NotImplementedError
+            ``retrain=True``: sentvec does not retrain a pruned model yet.
+        """
+        self._require_supervised("quantize (fastText quantizes supervised models only)")
+        for name, v in (("qout", qout), ("retrain", retrain), ("qnorm", qnorm)):
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, not {type(v).__name__}")
+        cutoff = check_int(cutoff, "cutoff", 0)
+        dsub = check_int(dsub, "dsub", 1)
+        if retrain:
+            raise NotImplementedError(
+                "quantize(retrain=True) is not implemented in sentvec: quantize with retrain=False "
+                "(the pruned rows keep their trained values), or retrain with official fastText"
+            )
+        del input, epoch, lr, verbose  # only used to retrain
+        threads = 0 if thread is None else check_int(thread, "thread", 1)
+        _core.quantize(self.f, cutoff, bool(qout), bool(qnorm), dsub, threads,
+                       int(self._args.get("seed", 0) or 0) + 1234)
+        for cache in ("_words_cache", "_labels_cache"):
+            self.__dict__.pop(cache, None)
 
     # ------------------------------------------------------------------ saving
     def save_model(self, path: str | os.PathLike) -> None:

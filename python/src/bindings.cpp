@@ -19,6 +19,7 @@
 #include "bindings_serve.h"
 #include "bindings_train.h"
 #include "bindings_s2v.h"
+#include "bindings_quant.h"
 #include "text_caster.h"
 
 namespace py = pybind11;
@@ -294,4 +295,5 @@ PYBIND11_MODULE(_core, mod) {
   bind_serving(mod);
   bind_training(mod);
   bind_sent2vec(mod);
+  bind_quantize(mod);
 }

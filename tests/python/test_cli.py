@@ -142,7 +142,7 @@ def test_help_and_version():
         (["cbow", "-input", "x", "-output", "y", "-dropoutK", "3"], "unknown option -dropoutK"),
         (["dump", str(FTZ), "everything"], "dump option must be one of"),
         (["convert", str(FTZ), "x.vec", "-which", "middle"], "-which must be input or output"),
-        (["quantize", "-input", "x", "-output", "y"], "not supported"),
+        (["quantize", "-input", "x"], "needs -output"),
         (["supervised", "-input", "x", "-output", "y", "-autotune-validation", "v"], "autotuning"),
         (["supervised", "-input", "x", "-output", "y", "-qnorm"], "quantization option"),
     ],

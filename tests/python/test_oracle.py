@@ -153,5 +153,6 @@ def test_tokenize_get_line_and_input_vector_match_official(sup_models, unsup_mod
             np.testing.assert_array_equal(ours.get_input_vector(ind), theirs.get_input_vector(ind))
         with pytest.raises(ValueError, match="ind"):
             ours.get_input_vector(ours.f.input_rows)
-        with pytest.raises(NotImplementedError, match="quantize"):
-            ours.quantize()
+    # quantize: supervised models only, as official (test_quantize.py covers the rest)
+    with pytest.raises(ValueError, match="supervised"):
+        sentvec.load_model(unsup_models[("skipgram", "ns")][1]).quantize()

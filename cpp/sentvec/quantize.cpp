@@ -1,0 +1,253 @@
+// Pruning by row norm and product quantization with our own k-means (see quantize.h).
+#include "quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "parallel.h"
+#include "rng.h"
+
+namespace sentvec {
+namespace {
+
+constexpr int32_t kK = ProductQuantizer::kKsub;
+
+/// Index of the centroid (of `k`, each `d` floats) nearest to `x`.
+inline int32_t nearest_centroid(const float* x, const float* c, int32_t d, int32_t k) {
+  int32_t best = 0;
+  float bestd = std::numeric_limits<float>::infinity();
+  for (int32_t j = 0; j < k; ++j) {
+    const float* cj = c + static_cast<int64_t>(j) * d;
+    float s = 0.f;
+    for (int32_t t = 0; t < d; ++t) {
+      const float diff = x[t] - cj[t];
+      s += diff * diff;
+    }
+    if (s < bestd) {
+      bestd = s;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/// Lloyd's k-means with k = 256 over `n` >= 256 points of `d` floats; centroids start at 256
+/// distinct random points; an empty cluster takes half of the largest one.
+void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32_t niter) {
+  Rng rng(seed);
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), 0);
+  for (int32_t i = 0; i < kK; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint32_t>(n - i)));
+    std::swap(perm[i], perm[j]);
+    std::copy(x + perm[i] * d, x + perm[i] * d + d, c + static_cast<int64_t>(i) * d);
+  }
+  std::vector<uint8_t> assign(static_cast<size_t>(n));
+  std::vector<double> sums(static_cast<size_t>(kK) * d);
+  std::vector<int64_t> counts(kK);
+  for (int32_t it = 0; it < niter; ++it) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    std::fill(counts.begin(), counts.end(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xi = x + i * d;
+      const int32_t a = nearest_centroid(xi, c, d, kK);
+      assign[i] = static_cast<uint8_t>(a);
+      ++counts[a];
+      for (int32_t t = 0; t < d; ++t) sums[static_cast<size_t>(a) * d + t] += xi[t];
+    }
+    for (int32_t j = 0; j < kK; ++j) {
+      if (counts[j] == 0) continue;
+      for (int32_t t = 0; t < d; ++t)
+        c[j * d + t] = static_cast<float>(sums[static_cast<size_t>(j) * d + t] / counts[j]);
+    }
+    for (int32_t j = 0; j < kK; ++j) {
+      if (counts[j] != 0) continue;
+      const int32_t big = static_cast<int32_t>(
+          std::max_element(counts.begin(), counts.end()) - counts.begin());
+      for (int32_t t = 0; t < d; ++t) {
+        const float eps = 1e-7f * (rng.uniform() - 0.5f) + 1e-6f * c[big * d + t];
+        c[j * d + t] = c[big * d + t] + eps;
+        c[big * d + t] -= eps;
+      }
+      counts[j] = counts[big] / 2;
+      counts[big] -= counts[j];
+    }
+  }
+}
+
+/// Trains `pq` (already sized) on the rows `sample` of `x` (n x dim) and encodes every row.
+void train_and_encode(const float* x, int64_t rows, int32_t dim, ProductQuantizer& pq,
+                      std::vector<uint8_t>& codes, const QuantizeOptions& o, uint64_t seed) {
+  pq.centroids.assign(static_cast<size_t>(dim) * kK, 0.f);
+  // A bounded random sample of rows trains the sub-quantizers.
+  std::vector<int64_t> sample(static_cast<size_t>(rows));
+  std::iota(sample.begin(), sample.end(), 0);
+  const int64_t ns = std::min<int64_t>(rows, std::max<int32_t>(o.max_points, kK));
+  Rng rng(seed ^ 0x5bd1e995ull);
+  for (int64_t i = 0; i < ns && ns < rows; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(rows - i));
+    std::swap(sample[i], sample[j]);
+  }
+  sample.resize(static_cast<size_t>(ns));
+  std::sort(sample.begin(), sample.end());
+  const int32_t threads = pick_threads(pq.nsubq, o.threads, 1);
+  parallel_for(
+      pq.nsubq, threads,
+      [&](int64_t m) {
+        const int32_t d = m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub;
+        std::vector<float> sub(static_cast<size_t>(ns) * d);
+        for (int64_t i = 0; i < ns; ++i)
+          std::copy(x + sample[i] * dim + m * pq.dsub, x + sample[i] * dim + m * pq.dsub + d,
+                    sub.data() + i * d);
+        float* c = pq.centroids.data() + m * kK * pq.dsub;
+        kmeans(sub.data(), ns, d, c, seed + 7919u * static_cast<uint64_t>(m + 1), o.niter);
+      },
+      1);
+  codes.assign(static_cast<size_t>(rows) * pq.nsubq, 0);
+  parallel_for(
+      rows, pick_threads(rows, o.threads, 1024),
+      [&](int64_t i) {
+        const float* xi = x + i * dim;
+        for (int32_t m = 0; m < pq.nsubq; ++m) {
+          const int32_t d = m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub;
+          const float* c = pq.centroids.data() + static_cast<int64_t>(m) * kK * pq.dsub;
+          codes[static_cast<size_t>(i) * pq.nsubq + m] =
+              static_cast<uint8_t>(nearest_centroid(xi + m * pq.dsub, c, d, kK));
+        }
+      },
+      256);
+}
+
+}  // namespace
+
+QuantMatrix quantize_matrix(const DenseMatrix& d, const QuantizeOptions& o) {
+  if (o.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(o.dsub) + ")");
+  const int64_t rows = d.rows();
+  const int32_t dim = static_cast<int32_t>(d.cols());
+  if (rows < kK)
+    throw ArgError("Matrix too small for quantization, must have at least 256 rows (this one has " +
+                   std::to_string(rows) + ")");
+  QuantMatrix q;
+  q.qnorm = o.qnorm;
+  q.m = rows;
+  q.n = dim;
+  q.pq.dim = dim;
+  q.pq.dsub = o.dsub;
+  q.pq.nsubq = (dim + o.dsub - 1) / o.dsub;
+  q.pq.lastdsub = dim % o.dsub == 0 ? o.dsub : dim % o.dsub;
+  q.codesize = static_cast<int32_t>(rows * q.pq.nsubq);
+  const float* x = d.data();
+  std::vector<float> normalized;
+  if (o.qnorm) {
+    std::vector<float> norms(static_cast<size_t>(rows));
+    normalized.assign(d.data(), d.data() + rows * dim);
+    for (int64_t i = 0; i < rows; ++i) {
+      float* r = normalized.data() + i * dim;
+      double s = 0;
+      for (int32_t t = 0; t < dim; ++t) s += static_cast<double>(r[t]) * r[t];
+      const float nrm = static_cast<float>(std::sqrt(s));
+      norms[i] = nrm;
+      if (nrm > 0.f)
+        for (int32_t t = 0; t < dim; ++t) r[t] /= nrm;
+    }
+    q.npq.dim = 1;
+    q.npq.nsubq = 1;
+    q.npq.dsub = 1;
+    q.npq.lastdsub = 1;
+    train_and_encode(norms.data(), rows, 1, q.npq, q.norm_codes, o, o.seed + 101);
+    x = normalized.data();
+  }
+  train_and_encode(x, rows, dim, q.pq, q.codes, o, o.seed);
+  return q;
+}
+
+void prune_input(Model& m, int64_t cutoff) {
+  if (m.input.quantized()) throw ArgError("the model is already quantized");
+  const DenseMatrix& in = *m.input.dense();
+  const int64_t rows = in.rows();
+  if (cutoff <= 0 || cutoff >= rows) return;
+  const int32_t dim = static_cast<int32_t>(in.cols());
+  const int32_t nwords = m.dict.nwords();
+  std::vector<float> norms(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* r = in.row(i);
+    double s = 0;
+    for (int32_t t = 0; t < dim; ++t) s += static_cast<double>(r[t]) * r[t];
+    norms[i] = static_cast<float>(s);
+  }
+  std::vector<int64_t> idx(static_cast<size_t>(rows));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::nth_element(idx.begin(), idx.begin() + cutoff, idx.end(), [&](int64_t a, int64_t b) {
+    return norms[a] != norms[b] ? norms[a] > norms[b] : a < b;
+  });
+  idx.resize(static_cast<size_t>(cutoff));
+  std::sort(idx.begin(), idx.end());  // kept words first (in order), then kept buckets
+
+  // The bucket rows of an unpruned model are row - nwords; of a pruned one, the pairs say.
+  std::vector<int32_t> bucket_of_row;
+  const int64_t old_psize = m.dict.pruneidx_size();
+  if (old_psize >= 0) {
+    bucket_of_row.assign(static_cast<size_t>(old_psize), -1);
+    for (auto& p : m.dict.pruneidx_pairs()) bucket_of_row[p.second] = p.first;
+  }
+  const auto& old = m.dict.entries();
+  std::vector<Entry> entries;
+  std::vector<std::pair<int32_t, int32_t>> pairs;
+  DenseMatrix out(cutoff, dim);
+  int64_t r = 0;
+  for (int64_t i : idx) {
+    if (i < nwords) {
+      Entry e;
+      e.word = old[i].word;
+      e.count = old[i].count;
+      e.type = old[i].type;
+      entries.push_back(std::move(e));
+    } else {
+      const int64_t b = i - nwords;
+      const int32_t key = old_psize >= 0 ? bucket_of_row[b] : static_cast<int32_t>(b);
+      pairs.emplace_back(key, static_cast<int32_t>(pairs.size()));
+    }
+    std::copy(in.row(i), in.row(i) + dim, out.row_mut(r++));
+  }
+  const int32_t new_nwords = static_cast<int32_t>(entries.size());
+  for (int32_t i = nwords; i < static_cast<int32_t>(old.size()); ++i) {
+    Entry e;
+    e.word = old[i].word;
+    e.count = old[i].count;
+    e.type = old[i].type;
+    entries.push_back(std::move(e));
+  }
+  const int64_t psize = static_cast<int64_t>(pairs.size());
+  m.dict.assign(std::move(entries), new_nwords, m.dict.nlabels(), m.dict.ntokens(), psize,
+                std::move(pairs), m.eos_subwords);
+  m.input = AnyMatrix(std::move(out));
+  m.reset_caches();
+}
+
+void quantize_model(Model& m, const QuantizeOptions& o) {
+  if (!m.is_supervised())
+    throw ArgError("quantize supports supervised models only (as fastText: \"For now we only "
+                   "support quantization of supervised models\")");
+  if (m.input.quantized()) throw ArgError("the model is already quantized");
+  if (o.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(o.dsub) + ")");
+  if (o.qout && m.output.rows() < kK)
+    throw ArgError("qout: Matrix too small for quantization, must have at least 256 rows; the "
+                   "output matrix has " + std::to_string(m.output.rows()) +
+                   " (one per label): quantize without qout");
+  QuantMatrix qin = quantize_matrix(*m.input.dense(), o);
+  if (o.qout) {
+    if (m.output.quantized()) throw ArgError("the output matrix is already quantized");
+    QuantizeOptions oo = o;
+    oo.seed = o.seed + 1000003u;
+    m.output = AnyMatrix(quantize_matrix(*m.output.dense(), oo));
+  }
+  m.input = AnyMatrix(std::move(qin));
+  m.reset_caches();
+}
+
+}  // namespace sentvec
