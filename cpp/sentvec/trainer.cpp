@@ -132,6 +132,11 @@ struct alignas(64) LossSlot {
 
 }  // namespace
 
+namespace {
+void run_training(Model& model, const std::string& input, const TrainOptions& opts,
+                  const StepFactory& factory, std::FILE* log);
+}  // namespace
+
 std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
   args.validate();
   // fastText: without char n-grams and word n-grams there are no hashed rows at all.
@@ -177,7 +182,6 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   model->input = AnyMatrix(DenseMatrix(in_rows, args.dim, DenseMatrix::Uninitialized{}));
   model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
   DenseMatrix& in = *model->input.dense();
-  DenseMatrix& out = *model->output.dense();
   init_uniform(in, args.seed, args.thread);
   if (!pre.words.empty()) {
     for (size_t i = 0; i < pre.words.size(); ++i) {
@@ -188,6 +192,21 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
     pre = VecFile();
   }
 
+  run_training(*model, input, opts, factory, log);
+  return model;
+}
+
+namespace {
+
+// The training threads over `model`'s dense matrices (shared by train and retrain).
+void run_training(Model& model_ref, const std::string& input, const TrainOptions& opts,
+                  const StepFactory& factory, std::FILE* log) {
+  Model* model = &model_ref;
+  const Args& args = model->args;
+  const Dictionary& dict = model->dict;
+  DenseMatrix& in = *model->input.dense();
+  DenseMatrix& out = *model->output.dense();
+  const int64_t out_rows = out.rows();
   std::vector<int64_t> counts;
   counts.reserve(out_rows);
   const int32_t base = args.supervised() ? dict.nwords() : 0;
@@ -321,7 +340,34 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   }
   if (opts.poll && !stopped_early) opts.poll(s);
   model->reset_caches();
-  return model;
+}
+
+}  // namespace
+
+void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
+             int32_t verbose, const TrainOptions& opts) {
+  if (m.input.quantized() || m.output.quantized())
+    throw ArgError("retrain needs dense matrices; the model is already quantized");
+  const Args saved = m.args;
+  Args& a = m.args;
+  a.epoch = epoch;
+  a.lr = lr;
+  a.thread = thread;
+  a.verbose = verbose;
+  a.pretrained_vectors.clear();
+  a.validate();
+  StepFactory factory = step_factory_for(a, opts);
+  std::FILE* log = a.verbose > 0 ? opts.log : nullptr;
+  { LineReader probe(input); }  // a missing corpus fails here, before anything changes
+  m.input.dense()->make_owned();
+  m.output.dense()->make_owned();
+  try {
+    run_training(m, input, opts, factory, log);
+  } catch (...) {
+    m.args = saved;
+    throw;
+  }
+  m.args = saved;
 }
 
 }  // namespace sentvec

@@ -139,4 +139,10 @@ struct TrainOptions {
 /// no label, minCount, bad pretrained vectors) are thrown before any thread starts.
 std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts = {});
 
+/// Trains an existing dense model further on `input` (its dictionary and matrices as they
+/// are, e.g. pruned by quantize) for `epoch` epochs from rate `lr`; the model's stored
+/// options are left as they were.
+void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
+             int32_t verbose, const TrainOptions& opts = {});
+
 }  // namespace sentvec

@@ -866,8 +866,8 @@ def cmd_convert(pos, opts):
         "qnorm": Opt("flag", "quantize the row norms separately"),
         "qout": Opt("flag", "quantize the output matrix too (needs >= 256 labels)"),
         "cutoff": Opt("int", "keep the N input rows (words and n-grams) of largest norm (0: all)"),
-        "retrain": Opt("flag", "retrain after pruning (not implemented in sentvec)"),
-        "epoch": Opt("int", "number of epochs for -retrain"),
+        "retrain": Opt("flag", "retrain the pruned model on -input before quantizing"),
+        "epoch": Opt("int", "number of epochs for -retrain (default: the model's)"),
         "lr": Opt("float", "learning rate for -retrain"),
         "dsub": Opt("int", "size of each sub-vector (default 2)"),
         **THREAD_OPT,
@@ -878,8 +878,8 @@ def cmd_quantize(pos, opts):
     out = opts.get("output")
     if not out:
         raise UsageError(f"'quantize' needs -output <model> (the model is <model>.bin; see '{PROG} help quantize')")
-    if opts.get("retrain"):
-        raise CommandError("-retrain is not implemented in sentvec; quantize without it")
+    if opts.get("retrain") and not opts.get("input"):
+        raise UsageError("-retrain needs -input <training file>")
     cutoff = opts.get("cutoff", 0)
     if cutoff < 0:
         raise UsageError(f"-cutoff must be >= 0 (got {cutoff})")
@@ -894,6 +894,10 @@ def cmd_quantize(pos, opts):
         dsub=dsub,
         qnorm=bool(opts.get("qnorm")),
         thread=_threads(opts),
+        retrain=bool(opts.get("retrain")),
+        epoch=opts.get("epoch"),
+        lr=opts.get("lr"),
+        verbose=opts.get("verbose", 2 if progress_wanted(opts) else 0),
     )
     model.save_model(out + ".ftz")
     return 0

@@ -301,14 +301,16 @@ class Model:
         norm; the input matrix (and the output matrix with ``qout``) is then product-quantized:
         sub-vectors of ``dsub`` values, 256 centroids each, trained with k-means. ``qnorm``
         quantizes the row norms separately. ``save_model`` then writes a ``.ftz`` file.
+        ``retrain=True`` trains the pruned model on ``input`` for ``epoch`` epochs from rate ``lr``
+        (defaults: the model's options) before quantizing.
 
         Raises
         ------
         ValueError
             The model is not supervised or already quantized, ``dsub < 1``, ``cutoff < 0``, or a
             matrix to quantize would have fewer than 256 rows (``qout`` needs >= 256 labels).
-        NotImplementedError
-            ``retrain=True``: sentvec does not retrain a pruned model yet.
+        FloatingPointError
+            ``retrain=True`` and retraining diverged (lower ``lr``).
         """
         self._require_supervised("quantize (fastText quantizes supervised models only)")
         for name, v in (("qout", qout), ("retrain", retrain), ("qnorm", qnorm)):
@@ -316,15 +318,23 @@ class Model:
                 raise TypeError(f"{name} must be a bool, not {type(v).__name__}")
         cutoff = check_int(cutoff, "cutoff", 0)
         dsub = check_int(dsub, "dsub", 1)
-        if retrain:
-            raise NotImplementedError(
-                "quantize(retrain=True) is not implemented in sentvec: quantize with retrain=False "
-                "(the pruned rows keep their trained values), or retrain with official fastText"
-            )
-        del input, epoch, lr, verbose  # only used to retrain
         threads = 0 if thread is None else check_int(thread, "thread", 1)
+        path = ""
+        if retrain:
+            if input is None:
+                raise ValueError("Need input file path if retraining (quantize(input=..., retrain=True))")
+            from .train import _default_threads
+
+            path = fspath(input, "input")
+            epoch = self._args.get("epoch", 5) if epoch is None else check_int(epoch, "epoch", 1)
+            lr = float(self._args.get("lr", 0.1) if lr is None else lr)
+            if not lr > 0:
+                raise ValueError(f"lr must be > 0 (got {lr})")
+            verbose = self._args.get("verbose", 2) if verbose is None else check_int(verbose, "verbose", 0)
+            threads = threads or _default_threads()
         _core.quantize(self.f, cutoff, bool(qout), bool(qnorm), dsub, threads,
-                       int(self._args.get("seed", 0) or 0) + 1234)
+                       int(self._args.get("seed", 0) or 0) + 1234, path, bool(retrain),
+                       int(epoch or 5), float(lr or 0.1), int(verbose or 0))
         for cache in ("_words_cache", "_labels_cache"):
             self.__dict__.pop(cache, None)
 

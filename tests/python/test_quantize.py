@@ -192,8 +192,10 @@ def test_errors_are_clear(base, tiny_corpus):
         m.quantize(dsub="2")
     with pytest.raises(ValueError, match="cutoff"):
         m.quantize(cutoff=-1)
-    with pytest.raises(NotImplementedError, match="retrain"):
-        m.quantize(retrain=True)
+    with pytest.raises(ValueError, match="input"):
+        m.quantize(retrain=True)  # official: "Need input file path if retraining"
+    with pytest.raises(FileNotFoundError):
+        m.quantize(retrain=True, input=str(tiny_corpus) + ".missing", cutoff=300)
     assert not m.is_quantized()
     m.quantize()
     with pytest.raises(ValueError, match="already quantized"):
@@ -221,7 +223,12 @@ def test_cli_quantize(base, tmp_path):
     _same_predictions(m, ftz, _lines(corpus, 50))
     r = subprocess.run([sys.executable, "-m", "sentvec", "quantize", "-output", str(tmp_path / "m"), "-retrain"],
                        capture_output=True, env=env, timeout=120)
-    assert r.returncode == 1 and b"retrain" in r.stderr and b"Traceback" not in r.stderr
+    assert r.returncode == 2 and b"-input" in r.stderr and b"Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "sentvec", "quantize", "-output", str(tmp_path / "m"), "-input",
+                        str(corpus), "-retrain", "-epoch", "2", "-lr", "0.1", "-cutoff", "300", "-thread", "1"],
+                       capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    _same_predictions(sentvec.load_model(ftz), ftz, _lines(corpus, 50))
 
 
 def test_sentvec_trained_model(tiny_labelled, tmp_path):
@@ -232,3 +239,22 @@ def test_sentvec_trained_model(tiny_labelled, tmp_path):
     m.save_model(tmp_path / "s.ftz")
     _same_predictions(m, tmp_path / "s.ftz", _lines(tiny_labelled, 200))
     assert m.test(tiny_labelled)[1] >= dense_p1 - 0.1
+
+
+def test_retrain(base, tmp_path):
+    b, _, corpus = base
+    official_ftz = official_train(tmp_path / "official-retrain.ftz", True, corpus,
+                                  quantize=dict(qnorm=True, cutoff=300, retrain=True), **BASE_OPTS)
+    m = sentvec.load_model(b)
+    m.quantize(input=corpus, qnorm=True, cutoff=300, retrain=True, thread=1, verbose=0)
+    assert m.is_quantized() and m.f.input_rows == 300
+    assert m.args["epoch"] == BASE_OPTS["epoch"]  # the stored options are unchanged
+    m.save_model(tmp_path / "ours.ftz")
+    _same_predictions(m, tmp_path / "ours.ftz", _lines(corpus))
+    _, p_ours, _ = m.test(corpus)
+    _, p_off, _ = fasttext.load_model(str(official_ftz)).test(str(corpus))
+    plain = sentvec.load_model(b)
+    plain.quantize(qnorm=True, cutoff=300)
+    _, p_plain, _ = plain.test(corpus)
+    print(f"retrain P@1 official {p_off:.4f} ours {p_ours:.4f} (ours without retrain {p_plain:.4f})")
+    assert p_ours >= p_off - 0.03, (p_ours, p_off)
