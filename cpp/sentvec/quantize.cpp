@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "parallel.h"
 #include "rng.h"
+#include "tokenizer.h"
 
 namespace sentvec {
 namespace {
@@ -186,6 +187,15 @@ void prune_input(Model& m, int64_t cutoff) {
     return norms[a] != norms[b] ? norms[a] > norms[b] : a < b;
   });
   idx.resize(static_cast<size_t>(cutoff));
+  // As fastText: the end-of-sentence word (every line has one) is always kept, in place of
+  // the kept row of smallest norm.
+  const int32_t eos = m.dict.get_id(kEos);
+  if (eos >= 0 && eos < nwords && std::find(idx.begin(), idx.end(), eos) == idx.end()) {
+    auto last = std::max_element(idx.begin(), idx.end(), [&](int64_t a, int64_t b) {
+      return norms[a] != norms[b] ? norms[a] > norms[b] : a < b;
+    });
+    *last = eos;
+  }
   std::sort(idx.begin(), idx.end());  // kept words first (in order), then kept buckets
 
   // The bucket rows of an unpruned model are row - nwords; of a pruned one, the pairs say.

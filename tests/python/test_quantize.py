@@ -115,17 +115,26 @@ def test_official_loads_ours_and_agrees(base, tmp_path, opts):
 
 def test_cutoff_keeps_rows_of_largest_norm(base):
     b, _, _ = base
-    m = sentvec.load_model(b)
-    x = m.get_input_matrix().copy()
-    words = m.get_words()
-    norms = np.linalg.norm(x, axis=1)
-    top = set(np.argsort(-norms, kind="stable")[:300].tolist())
-    m.quantize(cutoff=300)
-    assert m.get_words() == [w for i, w in enumerate(words) if i in top]
-    assert m.get_labels() == sentvec.load_model(b).get_labels()
-    official = fasttext.load_model(str(b))
-    official.quantize(cutoff=300)
-    assert m.get_words() == official.get_words()
+    dense = sentvec.load_model(b)
+    words = dense.get_words()
+    norms = np.linalg.norm(dense.get_input_matrix(), axis=1)
+    order = np.argsort(-norms, kind="stable").tolist()
+    eos = words.index("</s>")
+    cutoffs = [300, 256]
+    if order.index(eos) >= 256:
+        cutoffs.append(order.index(eos))  # "</s>" is just outside the top rows
+    for cutoff in cutoffs:
+        top = set(order[:cutoff])
+        if eos not in top:  # fastText always keeps "</s>", in place of the smallest kept row
+            top = set(order[: cutoff - 1]) | {eos}
+        m = sentvec.load_model(b)
+        m.quantize(cutoff=cutoff)
+        assert m.f.input_rows == cutoff
+        assert m.get_words() == [w for i, w in enumerate(words) if i in top]
+        assert m.get_labels() == dense.get_labels()
+        official = fasttext.load_model(str(b))
+        official.quantize(cutoff=cutoff)
+        assert m.get_words() == official.get_words(), cutoff
 
 
 def test_accuracy_close_to_official(base):
@@ -258,3 +267,27 @@ def test_retrain(base, tmp_path):
     _, p_plain, _ = plain.test(corpus)
     print(f"retrain P@1 official {p_off:.4f} ours {p_ours:.4f} (ours without retrain {p_plain:.4f})")
     assert p_ours >= p_off - 0.03, (p_ours, p_off)
+
+
+def test_cutoff_keeps_eos_as_official(tmp_path):
+    """A corpus where "</s>" carries little: its row falls outside the top rows by norm."""
+    rng = np.random.default_rng(1)
+    corpus = tmp_path / "x.txt"
+    with open(corpus, "w", encoding="utf-8") as f:
+        for _ in range(2000):
+            lab = int(rng.integers(0, 4))
+            f.write(f"__label__{lab} x x x x x " + " ".join(f"w{lab}_{int(rng.integers(0, 30))}" for _ in range(4)) + "\n")
+    b = official_train(tmp_path / "x.bin", True, corpus, dim=10, epoch=3, wordNgrams=2, bucket=3000, thread=1,
+                       verbose=0, seed=0)
+    dense = sentvec.load_model(b)
+    words = dense.get_words()
+    norms = np.linalg.norm(dense.get_input_matrix(), axis=1)
+    rank = np.argsort(-norms, kind="stable").tolist().index(words.index("</s>"))
+    cutoff = max(256, min(rank, 2000))
+    m = sentvec.load_model(b)
+    m.quantize(cutoff=cutoff)
+    official = fasttext.load_model(str(b))
+    official.quantize(cutoff=cutoff)
+    assert "</s>" in m.get_words()
+    assert m.get_words() == official.get_words()
+    assert m.f.input_rows == cutoff
