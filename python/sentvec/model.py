@@ -303,8 +303,8 @@ class Model:
         quantizes the row norms separately. ``save_model`` then writes a ``.ftz`` file.
         ``retrain=True`` trains the pruned model on ``input`` for ``epoch`` epochs from rate ``lr``
         (defaults: the model's options) before quantizing. The model changes in place: do not
-        query it from other threads meanwhile. k-means is seeded, so the result is the same
-        for any ``thread``.
+        query it from other threads meanwhile. k-means is seeded: without ``retrain`` the result
+        is the same for any ``thread``.
 
         Raises
         ------
