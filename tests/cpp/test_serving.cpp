@@ -24,19 +24,13 @@
 #include "sentvec/fasttext_io.h"
 #include "sentvec/model.h"
 
+#include "check.h"
+
 using namespace sentvec;
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                                    \
-    }                                                                                \
-  } while (0)
+using sentvec_test::failures;
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

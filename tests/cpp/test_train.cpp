@@ -16,19 +16,13 @@
 #include "sentvec/errors.h"
 #include "sentvec/trainer.h"
 
+#include "check.h"
+
 using namespace sentvec;
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                                    \
-    }                                                                                \
-  } while (0)
+using sentvec_test::failures;
 
 template <class E, class F>
 bool throws(F&& f) {

@@ -28,20 +28,26 @@ def gensim_test_data() -> Path | None:
     return p if p.is_dir() else None
 
 
-def read_vec_lines(path: Path, with_word: bool):
-    """Golden print-word-vectors / print-sentence-vectors output: (words, array)."""
+def parse_vectors(text: bytes, with_word: bool):
+    """print-word-vectors / print-sentence-vectors output (each value followed by a space):
+    (words, array). Words contain no spaces (fastText tokens never do)."""
     words, rows = [], []
-    with open(path, "rb") as f:
-        for raw in f:
-            parts = raw.rstrip(b"\n").split(b" ")
-            assert parts[-1] == b"", "golden rows end with a space"
-            parts = parts[:-1]
-            if with_word:
-                # The word itself may contain no spaces (fastText tokens never do).
-                words.append(parts[0].decode("utf-8", "surrogateescape"))
-                parts = parts[1:]
-            rows.append([float(x) for x in parts])
+    for raw in text.split(b"\n"):
+        if not raw:
+            continue
+        parts = raw.split(b" ")
+        assert parts[-1] == b"", "each value is followed by a space"
+        parts = parts[:-1]
+        if with_word:
+            words.append(parts[0].decode("utf-8", "surrogateescape"))
+            parts = parts[1:]
+        rows.append([float(x) for x in parts])
     return words, np.array(rows, dtype=np.float64)
+
+
+def read_vec_lines(path: Path, with_word: bool):
+    """A golden print-word-vectors / print-sentence-vectors file: (words, array)."""
+    return parse_vectors(Path(path).read_bytes(), with_word)
 
 
 def read_lines(path: Path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sentvec
-from conftest import SHARED, SHARED_MODELS, TESTDATA, needs_shared, official_train, read_vec_lines
+from conftest import SHARED, SHARED_MODELS, TESTDATA, needs_shared, official_train, parse_vectors, read_vec_lines
 
 FTZ = TESTDATA / "golden" / "ft-supervised.ftz"
 VALID = TESTDATA / "golden" / "cooking.valid.200"
@@ -52,21 +52,6 @@ def run(*args, input: bytes | str | None = None, check: bool = True, timeout: fl
             f"sentvec {' '.join(map(str, args))} exited {r.returncode}: {r.stderr.decode(errors='replace')}"
         )
     return r
-
-
-def parse_vectors(text: bytes, with_word: bool):
-    words, rows = [], []
-    for raw in text.split(b"\n"):
-        if not raw:
-            continue
-        parts = raw.split(b" ")
-        assert parts[-1] == b"", "each value is followed by a space"
-        parts = parts[:-1]
-        if with_word:
-            words.append(parts[0].decode("utf-8", "surrogateescape"))
-            parts = parts[1:]
-        rows.append([float(x) for x in parts])
-    return words, np.array(rows, dtype=np.float64)
 
 
 def assert_one_line_error(r, code: int, *needles: str):
