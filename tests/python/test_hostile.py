@@ -238,8 +238,6 @@ def test_missing_vec_file(tmp_path):
 # ------------------------------------------------------------------------------ pretrained vectors
 @pytest.mark.parametrize("text", [b"99999999999 8\nw 1\n", b"2 8\nthe 1 2 3\n", b"\xff\xfe\x00garbage"])
 def test_hostile_pretrained_vectors(tmp_path, tiny_labelled, text):
-    if not hasattr(sentvec, "train_supervised"):
-        pytest.skip("training is not built in this tree")
     p = tmp_path / "pre.vec"
     p.write_bytes(text)
     with pytest.raises(sentvec.FormatError) as e:
@@ -249,8 +247,6 @@ def test_hostile_pretrained_vectors(tmp_path, tiny_labelled, text):
 
 
 def test_pretrained_vectors_fifo_does_not_hang(tmp_path, tiny_labelled):
-    if not hasattr(sentvec, "train_supervised"):
-        pytest.skip("training is not built in this tree")
     fifo = tmp_path / "pre.vec"
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="not a regular file"):
