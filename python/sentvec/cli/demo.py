@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import lzma
 import os
-import sys
 import tempfile
 import time
 from importlib import resources
@@ -19,7 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ._progress import Progress
+import sentvec
+
+from .common import COMMON_OPTS, progress_wanted
+from .parsing import Opt, verb
+from .progress import Progress
 
 CORPUS = "gutenberg-sentences.txt.xz"
 
@@ -67,28 +70,8 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _train(path: str, opts: dict[str, Any], show: bool):
-    """Train sent2vec; fall back to skipgram, saying so, if this build cannot train sent2vec."""
-    import sentvec
-
-    if not hasattr(sentvec, "train_unsupervised"):
-        from .cli import CommandError
-
-        raise CommandError("this build of sentvec has no training (sentvec.train_unsupervised is missing)")
-    kw = {**DEFAULTS, **opts, "verbose": 0}
-    try:
-        return "sent2vec", _with_bar(sentvec.train_unsupervised, path, "sent2vec", kw, show)
-    except (ValueError, NotImplementedError) as e:
-        msg = str(e)
-        if "sent2vec" not in msg:
-            raise
-        print(
-            f"note: sent2vec training is not available in this build ({msg}); training skipgram instead",
-            file=sys.stderr,
-        )
-    kw = {k: v for k, v in kw.items() if k not in ("dropoutK", "wordNgrams", "t", "neg", "lr")}
-    kw["epoch"] = min(kw.get("epoch", 5), 2)
-    return "skipgram", _with_bar(sentvec.train_unsupervised, path, "skipgram", kw, show)
+def _train(path: str, opts: dict[str, Any], show: bool) -> sentvec.Model:
+    return _with_bar(sentvec.train_unsupervised, path, "sent2vec", {**DEFAULTS, **opts, "verbose": 0}, show)
 
 
 def _with_bar(train, path: str, model: str, kw: dict[str, Any], show: bool):
@@ -141,8 +124,9 @@ def run_demo(opts: dict[str, Any], show_progress: bool) -> int:
         with open(path, "wb") as f:
             f.write(data)
         start = time.monotonic()
-        kind, model = _train(path, train_opts, show_progress)
+        model = _train(path, train_opts, show_progress)
         took = time.monotonic() - start
+    kind = "sent2vec"
     _say(
         f"Trained a {kind} model in {took:.1f} s: {len(model.get_words()):,} words, dimension {model.get_dimension()}."
     )
@@ -175,3 +159,21 @@ def run_demo(opts: dict[str, Any], show_progress: bool) -> int:
     _say(f"  sentvec nn {stem}.bin")
     _say(f"  echo 'the whale and the ship' | sentvec print-sentence-vectors {stem}.bin")
     return 0
+
+
+@verb(
+    "demo",
+    "train sent2vec on the bundled Gutenberg corpus and show what it learned",
+    [],
+    {
+        **COMMON_OPTS,
+        "output": Opt("str", "folder for the model (default: a new temporary folder)"),
+        "thread": Opt("int", "number of threads (default 2)"),
+        "epoch": Opt("int", "number of epochs"),
+        "dim": Opt("int", "size of the vectors"),
+        "lines": Opt("int", "use only the first N lines of the corpus"),
+        "verbose": Opt("int", "verbosity level"),
+    },
+)
+def cmd_demo(pos, opts):
+    return run_demo(opts, progress_wanted(opts))

@@ -95,7 +95,7 @@ class Progress:
         try:
             self.stream.write("\r" + line + pad)
             self.stream.flush()
-        except (OSError, ValueError):  # stderr closed: drawing is best effort
+        except (OSError, ValueError, AttributeError):  # stderr closed: drawing is best effort
             self.enabled = False
         self._drawn = True
 
@@ -109,6 +109,6 @@ class Progress:
             try:
                 self.stream.write("\n")
                 self.stream.flush()
-            except (OSError, ValueError):
+            except (OSError, ValueError, AttributeError):
                 pass
         self.enabled = False

@@ -1,0 +1,191 @@
+"""Verbs that write a model's contents out: dump (fastText's format), embed (.npy), convert (.vec)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+import sentvec
+
+from .common import COMMON_OPTS, MODEL_OPTS, THREAD_OPT, load, progress_wanted, threads
+from .errors import CommandError, UsageError
+from .parsing import Opt, verb
+from .progress import Progress
+from .streams import Output, iter_line_batches, spool_stdin
+
+# ---------------------------------------------------------------------------------------- dump
+_FT_MODEL_NAMES = {"skipgram": "sg", "supervised": "sup", "cbow": "cbow", "sent2vec": "sent2vec"}
+_FT_LOSS_NAMES = {"ova": "one-vs-all"}
+#: What fastText's `dump args` prints, in its order.
+_ARGS_ORDER = ("dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn",
+               "lrUpdateRate", "t")
+
+
+def _dump_args(out: Output, a: dict) -> None:
+    for name in _ARGS_ORDER:
+        v = a[name]
+        if name == "model":
+            v = _FT_MODEL_NAMES.get(v, v)
+        elif name == "loss":
+            v = _FT_LOSS_NAMES.get(v, v)
+        elif name == "t":
+            v = f"{float(v):g}"
+        out.write(f"{name} {v}\n")
+    if a.get("model") == "sent2vec" and "dropoutK" in a:
+        out.write(f"dropoutK {a['dropoutK']}\n")
+
+
+def _dump_dict(out: Output, model: sentvec.Model) -> None:
+    words, wfreq = model.get_words(include_freq=True, on_unicode_error="surrogateescape")
+    entries = [(w, int(c), "word") for w, c in zip(words, wfreq)]
+    if model.args.get("model") == "supervised":
+        labels, lfreq = model.get_labels(include_freq=True, on_unicode_error="surrogateescape")
+        entries += [(w, int(c), "label") for w, c in zip(labels, lfreq)]
+    out.write(f"{len(entries)}\n")
+    out.write("".join(f"{w} {c} {t}\n" for w, c, t in entries))
+
+
+def _dump_matrix(out: Output, m: np.ndarray) -> None:
+    """``rows cols``, then each row's values like C++ ``ostream <<`` (``%g``), space-separated."""
+    rows, cols = m.shape
+    out.write(f"{rows} {cols}\n")
+    if cols == 0:
+        out.write("\n" * rows)
+        return
+    line = " ".join(["%g"] * cols) + "\n"
+    step = max(1, 65536 // cols)
+    for i in range(0, rows, step):
+        block = m[i : i + step]
+        out.write((line * len(block)) % tuple(block.ravel().tolist()))
+
+
+_DUMP_WHAT = ("args", "dict", "input", "output")
+
+
+@verb(
+    "dump",
+    "print a model's args, dictionary, input or output matrix",
+    ["model", "option"],
+    MODEL_OPTS,
+    "<option> is one of args, dict, input, output",
+)
+def cmd_dump(pos, opts):
+    what = pos[1]
+    if what not in _DUMP_WHAT:
+        raise UsageError(f"dump option must be one of {', '.join(_DUMP_WHAT)} (got {what!r})")
+    model = load(pos[0], opts)
+    out = Output()
+    if what == "args":
+        _dump_args(out, model.args)
+    elif what == "dict":
+        _dump_dict(out, model)
+    else:
+        _dump_matrix(out, model.get_input_matrix() if what == "input" else model.get_output_matrix())
+    out.flush()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- embed
+def _count_lines(path: str) -> int:
+    n, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 22)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def _embed_to_npy(model: sentvec.Model, src: str, dst: str, n_threads: int | None, bar: Progress) -> int:
+    """Stream ``src`` into ``dst`` (.npy, float32, one row per line) with ``embed_sentences``."""
+    rows = _count_lines(src)
+    size = os.path.getsize(src)
+    out_dir = os.path.dirname(os.path.abspath(dst))
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(dst) + ".", suffix=".tmp", dir=out_dir)
+    os.close(fd)
+    try:
+        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(rows, model.get_dimension()))
+        n = done = 0
+        with open(src, "rb") as f:
+            for lines, nbytes in iter_line_batches(f):
+                arr[n : n + len(lines)] = model.embed_sentences(lines, threads=n_threads)
+                n += len(lines)
+                done += nbytes
+                bar.update(n, done / size if size else 1.0)
+        arr.flush()
+        del arr
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dst)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    bar.close(n, 1.0)
+    return n
+
+
+def _check_npy_target(dst: str) -> None:
+    if dst == "-":
+        raise UsageError("the .npy output must be a file path")
+    if os.path.isdir(dst):
+        raise CommandError(f"{dst}: is a directory; give the .npy file path")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(dst))):
+        raise CommandError(f"cannot write {dst}: its folder does not exist")
+
+
+@verb(
+    "embed",
+    "sentence vectors of every line of a file, written to a .npy file",
+    ["model", "sentences", "output"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
+    "<sentences> may be '-' (standard input); row i of the .npy is line i",
+)
+def cmd_embed(pos, opts):
+    model_path, src, dst = pos
+    _check_npy_target(dst)
+    model = load(model_path, opts)
+    n_threads = threads(opts)
+    show = progress_wanted(opts)
+    spooled = None
+    if src == "-":
+        spooled = src = spool_stdin()
+    elif not os.path.exists(src):
+        raise FileNotFoundError(2, "No such file or directory", src)
+    try:
+        if not show:
+            arr = model.embed_file(src, dst, threads=n_threads)
+            n = arr.shape[0]
+            del arr
+        else:
+            n = _embed_to_npy(model, src, dst, n_threads, Progress("embed", "lines", enabled=show))
+    finally:
+        if spooled:
+            os.unlink(spooled)
+    if show:
+        print(f"wrote {n} x {model.get_dimension()} float32 to {dst}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- convert
+@verb(
+    "convert",
+    "write a model's word vectors as .vec text (or word2vec binary)",
+    ["model", "output"],
+    {
+        **MODEL_OPTS,
+        "which": Opt("str", "input (word vectors, default) or output (output-matrix rows)"),
+        "binary": Opt("flag", "word2vec binary format instead of text"),
+    },
+)
+def cmd_convert(pos, opts):
+    which = opts.get("which", "input")
+    if which not in ("input", "output"):
+        raise UsageError(f"-which must be input or output (got {which!r})")
+    model = load(pos[0], opts)
+    model.save_vectors(pos[1], which=which, binary=bool(opts.get("binary")))
+    return 0

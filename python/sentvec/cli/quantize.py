@@ -1,0 +1,51 @@
+"""``quantize``: fastText's verb and flags; reads <output>.bin, writes <output>.ftz."""
+
+from __future__ import annotations
+
+from .common import COMMON_OPTS, THREAD_OPT, load, progress_wanted, threads
+from .errors import PROG, UsageError
+from .parsing import Opt, verb
+
+_QUANTIZE_OPTS = {
+    **COMMON_OPTS,
+    "output": Opt("str", "model name: <output>.bin is read and <output>.ftz written"),
+    "input": Opt("str", "training file (used by -retrain)"),
+    "qnorm": Opt("flag", "quantize the row norms separately"),
+    "qout": Opt("flag", "quantize the output matrix too (needs >= 256 labels)"),
+    "cutoff": Opt("int", "keep the N input rows (words and n-grams) of largest norm (0: all)"),
+    "retrain": Opt("flag", "retrain the pruned model on -input before quantizing"),
+    "epoch": Opt("int", "number of epochs for -retrain (default: the model's)"),
+    "lr": Opt("float", "learning rate for -retrain"),
+    "dsub": Opt("int", "size of each sub-vector (default 2)"),
+    **THREAD_OPT,
+}
+
+
+@verb(
+    "quantize",
+    "quantize a supervised model: reads <output>.bin, writes <output>.ftz (as fastText)",
+    [],
+    _QUANTIZE_OPTS,
+    "Options as official fastText's quantize: -output is the model name without extension.",
+)
+def cmd_quantize(pos, opts):
+    out = opts.get("output")
+    if not out:
+        raise UsageError(f"'quantize' needs -output <model> (the model is <model>.bin; see '{PROG} help quantize')")
+    if opts.get("retrain") and not opts.get("input"):
+        raise UsageError("-retrain needs -input <training file>")
+    model = load(out + ".bin", opts)
+    model.quantize(
+        input=opts.get("input"),
+        qout=bool(opts.get("qout")),
+        cutoff=opts.get("cutoff", 0),
+        dsub=opts.get("dsub", 2),
+        qnorm=bool(opts.get("qnorm")),
+        thread=threads(opts),
+        retrain=bool(opts.get("retrain")),
+        epoch=opts.get("epoch"),
+        lr=opts.get("lr"),
+        verbose=opts.get("verbose", 2 if progress_wanted(opts) else 0),
+    )
+    model.save_model(out + ".ftz")
+    return 0
