@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._pickle import ModelFileChangedError, reduce_model, stable_identity  # noqa: F401 (re-exported)
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
 
 
@@ -52,11 +53,24 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
     p = fspath(path, "path")
     if not isinstance(mmap, bool):
         raise TypeError(f"mmap must be a bool, not {type(mmap).__name__}")
-    return Model(_core.Model.load(p, mmap))
+    core, source = stable_identity(p, mmap, lambda: _core.Model.load(p, mmap))
+    model = Model(core)
+    model._source = source  # pickled by this identity; None (set by quantize) pickles as bytes
+    return model
 
 
 class Model:
-    """A fastText / sent2vec model with the official ``fasttext`` package's methods."""
+    """A fastText / sent2vec model with the official ``fasttext`` package's methods.
+
+    A model pickles (and ``copy.deepcopy``-s) cheaply: one loaded from a file as the file's path
+    and identity (size, mtime, a checksum of its first 64 KiB) and ``mmap``, so unpickling loads or
+    maps the same file again and raises ``FileNotFoundError`` or ``ModelFileChangedError`` (a
+    ``ValueError``) when it is missing or has changed; a model trained or quantized in memory
+    pickles as its saved bytes. Writes made through a writable matrix view of a model loaded
+    without ``mmap`` are not in its file, so its pickle does not carry them: save it first.
+    """
+
+    _source = None  # the file identity this model pickles by, when it is that file's content
 
     def __init__(self, core: _core.Model):
         self.f = core
@@ -64,6 +78,9 @@ class Model:
         for name, value in self._args.items():
             if not hasattr(type(self), name):
                 setattr(self, name, value)
+
+    def __reduce__(self):
+        return reduce_model(self)
 
     # ------------------------------------------------------------------ description
     def __repr__(self) -> str:
@@ -339,6 +356,7 @@ class Model:
                        int(epoch or 5), float(lr or 0.1), int(verbose or 0))
         for cache in ("_words_cache", "_labels_cache"):
             self.__dict__.pop(cache, None)
+        self._source = None  # no longer the file's content: pickles as bytes
 
     # ------------------------------------------------------------------ saving
     def save_model(self, path: str | os.PathLike) -> None:
