@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
 from ._pickle import ModelFileChangedError, reduce_model, stable_identity  # noqa: F401 (re-exported)
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
 
@@ -162,9 +163,20 @@ class Model:
         """Vector of one line of text, by the rule of the model's kind (fastText or sent2vec)."""
         return self.f.sentence_vector(check_line(text))
 
-    def embed_sentences(self, sentences: Sequence[str], threads: int | None = None) -> np.ndarray:
-        """Sentence vectors of many lines, computed in C++ on threads: shape (n, dim)."""
+    def embed_sentences(self, sentences: Sequence[str], threads: int | None = None,
+                        on_newline: str = "error") -> np.ndarray:
+        """Sentence vectors of many lines, computed in C++ on threads: shape (n, dim).
+
+        ``on_newline`` says what a newline inside an item means: ``"error"`` (fastText's rule: one
+        line per item), ``"join"`` (the item is one line) or ``"split"`` (the mean of its lines'
+        vectors; see :mod:`sentvec._documents`).
+        """
         sentences = list(sentences)
+        if check_on_newline(on_newline) == "join":
+            sentences = join_lines(sentences, "sentences")
+        elif on_newline == "split":
+            lines, starts = split_lines(sentences, "sentences")
+            return mean_rows(self.f.embed_sentences(lines, check_threads(threads)), starts).astype(np.float32)
         for i, s in enumerate(sentences):
             if isinstance(s, str) and "\n" in s:
                 raise ValueError(f"sentences[{i}] contains '\\n': one sentence per item")
@@ -236,17 +248,37 @@ class Model:
         if self._args["model"] != "supervised":
             raise ValueError(f"{what} needs a supervised model; this one is {self._args['model']}")
 
-    def predict(self, text, k: int = 1, threshold: float = 0.0, on_unicode_error: str = "strict", threads: int | None = None):
+    def predict(self, text, k: int = 1, threshold: float = 0.0, on_unicode_error: str = "strict",
+                threads: int | None = None, on_newline: str = "error"):
         """Most likely labels of one line (a tuple of labels, an array of probabilities) or of a
-        list of lines (a list of label lists, a list of arrays), as the official package returns."""
+        list of lines (a list of label lists, a list of arrays), as the official package returns.
+
+        ``on_newline``: ``"error"`` (fastText's rule: a text is one line), ``"join"`` (a document
+        is scored as one line) or ``"split"`` (its lines' label probabilities are averaged; see
+        :mod:`sentvec._documents`).
+        """
         self._require_supervised("predict")
         k = min(check_int(k, "k", 1), 2**31 - 1)
         threshold = float(threshold)
         errors = check_errors(on_unicode_error)
+        if check_on_newline(on_newline) != "error":
+            return self._predict_documents(text, k, threshold, errors, check_threads(threads), on_newline)
         if isinstance(text, (list, tuple)):
             lines = [check_line(t, f"text[{i}]") for i, t in enumerate(text)]
             return self.f.predict_batch(lines, k, threshold, errors, check_threads(threads))
         return self.f.predict(check_line(text), k, threshold, errors)
+
+    def _predict_documents(self, text, k: int, threshold: float, errors: str, threads: int, on_newline: str):
+        docs = list(text) if isinstance(text, (list, tuple)) else [check_str(text, "text")]
+        if on_newline == "join":
+            labels, probs = self.f.predict_batch(join_lines(docs, "text"), k, threshold, errors, threads)
+        else:
+            lines, starts = split_lines(docs, "text")
+            every = self.f.predict_batch(lines, 2**31 - 1, 0.0, errors, threads)
+            labels, probs = mean_predictions(*every, starts, self.get_labels(on_unicode_error=errors), k, threshold)
+        if isinstance(text, (list, tuple)):
+            return labels, probs
+        return tuple(labels[0]), probs[0]
 
     def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
         """(number of examples, precision@k, recall@k) on a labelled file."""
