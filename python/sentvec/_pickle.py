@@ -92,26 +92,23 @@ def _identity_or_none(path: str, mmap: bool) -> FileIdentity | None:
         return None
 
 
-def reduce_model(model: Any) -> tuple:
-    """``Model.__reduce__``: identity when the model is still its file's content, else bytes."""
+def pickle_state(model: Any) -> tuple[str, Any]:
+    """What ``Model.__reduce__`` stores: ("file", identity) while the model is still its file's
+    content, else ("bytes", the saved file)."""
     source = getattr(model, "_source", None)
     if source is not None:
-        return restore_from_file, (tuple(source),)
-    return restore_from_bytes, (model_bytes(model.f),)
+        return "file", tuple(source)
+    return "bytes", model_bytes(model.f)
 
 
-def restore_from_file(source: tuple) -> Any:
-    from .model import load_model
-
-    ident = FileIdentity(*source)
+def unpickle(kind: str, payload: Any, load_model: Any, wrap: Any) -> Any:
+    """The model a ``pickle_state`` describes; ``load_model`` and ``wrap`` (``Model``) are passed
+    in so that this module does not import ``sentvec.model``."""
+    if kind == "bytes":
+        return wrap(_core.load_model_bytes(payload, "<pickled model>", False))
+    ident = FileIdentity(*payload)
     check_identity(ident)
     model = load_model(ident.path, mmap=ident.mmap)
     if model._source != ident:  # replaced between the check and the load
         check_identity(ident)
     return model
-
-
-def restore_from_bytes(data: bytes) -> Any:
-    from .model import Model
-
-    return Model(_core.load_model_bytes(data, "<pickled model>", False))

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
-from ._pickle import ModelFileChangedError, reduce_model, stable_identity  # noqa: F401 (re-exported)
+from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
 
 
@@ -60,6 +60,10 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
     return model
 
 
+def _unpickle(kind: str, payload: Any) -> Model:
+    return unpickle(kind, payload, load_model, Model)
+
+
 class Model:
     """A fastText / sent2vec model with the official ``fasttext`` package's methods.
 
@@ -81,7 +85,7 @@ class Model:
                 setattr(self, name, value)
 
     def __reduce__(self):
-        return reduce_model(self)
+        return _unpickle, pickle_state(self)
 
     # ------------------------------------------------------------------ description
     def __repr__(self) -> str:
