@@ -40,16 +40,20 @@ def check_line(text: Any, what: str = "text") -> str:
     return text
 
 
-def check_int(value: Any, what: str, minimum: int | None = None) -> int:
+def check_int(value: Any, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int,)) and not hasattr(value, "__index__"):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")
     v = int(value)
     if minimum is not None and v < minimum:
         raise ValueError(f"{what} must be >= {minimum} (got {v})")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{what} must be <= {maximum} (got {v})")
     return v
 
 
 def check_threads(threads: Any) -> int:
+    # The core takes a C int: a larger count would fail in the binding with a message that
+    # repeats every argument (the whole batch of words or lines).
     if threads is None:
         return 0
-    return check_int(threads, "threads", 1)
+    return check_int(threads, "threads", 1, 2**31 - 1)

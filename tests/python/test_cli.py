@@ -630,3 +630,220 @@ def test_ctrl_c_stops_training_cleanly(tiny_corpus, tmp_path):
     assert p.returncode == 130, err
     assert b"Traceback" not in err and err.strip().endswith(b"interrupted")
     assert not (tmp_path / "m.bin").exists() and not (tmp_path / "m.vec").exists()
+
+
+# ---------------------------------------------------------------------------------- hostile input and streams
+
+
+def run_raw(*args, env_extra: dict | None = None, preexec=None, stdin=None, timeout: float = 120):
+    """Run the CLI with a given standard input file and an optional pre-exec hook (limits, closed fds)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sentvec", *map(str, args)],
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        env=cli_env(**(env_extra or {})),
+        preexec_fn=preexec,
+        timeout=timeout,
+    )
+
+
+def _limit_address_space(gib: int):
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
+
+    return apply
+
+
+def test_print_word_vectors_dev_zero_stops_with_a_clear_error():
+    """`< /dev/zero` has no whitespace: the word would grow without end; it stops at the line limit."""
+    with open("/dev/zero", "rb") as zero:
+        r = run_raw("print-word-vectors", FTZ, stdin=zero, preexec=_limit_address_space(3))
+    assert_one_line_error(r, 1, "standard input", "longer than 256 MiB", "SENTVEC_MAX_LINE_BYTES")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["print-word-vectors", FTZ],
+        ["print-sentence-vectors", FTZ],
+        ["predict", FTZ, "-"],
+        ["test", FTZ, "-"],
+        ["nn", FTZ],
+        ["embed", FTZ, "-", "OUT"],
+        ["skipgram", "-input", "-", "-output", "OUT"],
+    ],
+)
+def test_every_stdin_reader_is_bounded(args, tmp_path):
+    """The same limit for every verb that reads standard input (here lowered to 2 MiB)."""
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
+    with open("/dev/zero", "rb") as zero:
+        r = run_raw(*args, stdin=zero, env_extra={"SENTVEC_MAX_LINE_BYTES": str(2 << 20)}, timeout=60)
+    assert_one_line_error(r, 1, "standard input", "longer than 2 MiB")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_long_words_and_lines_below_the_limit_still_work(ftz_model):
+    word = "x" * (3 << 20)  # longer than a read block, shorter than the limit
+    r = run("print-word-vectors", FTZ, input=f"bread {word} oven")
+    lines = r.stdout.decode().split("\n")[:-1]
+    assert [ln.split(" ")[0] for ln in lines] == ["bread", word, "oven"]
+    assert lines[1] == word + " " + "".join(f"{x:.5g} " for x in ftz_model.get_word_vector(word).tolist())
+    r = run("print-sentence-vectors", FTZ, input=f"bread {word}\noven\n")
+    assert r.stdout.count(b"\n") == 2
+
+
+@pytest.mark.parametrize("args", [["print-word-vectors", FTZ], ["predict", FTZ, "-"], ["nn", FTZ]])
+def test_closed_stdin_is_a_clear_error(args):
+    r = run_raw(*args, preexec=lambda: os.close(0))
+    assert_one_line_error(r, 1, "standard input is closed")
+
+
+@pytest.mark.parametrize("args", [["dump", FTZ, "args"], ["test", FTZ, VALID], ["help"], ["--version"]])
+def test_closed_stdout_is_a_clear_error(args):
+    r = run_raw(*args, preexec=lambda: os.close(1))
+    assert_one_line_error(r, 1, "standard output is closed")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["print-word-vectors", FTZ, "-thread", 2**31],
+        ["print-sentence-vectors", FTZ, "-thread", 3_000_000_000],
+        ["predict", FTZ, "-", "-thread", 2**40],
+        ["predict", FTZ, "-", 2**31],
+        ["embed", FTZ, "-", "x.npy", "-thread", 2**31],
+    ],
+)
+def test_huge_thread_count_is_a_short_usage_error(args, ftz_model):
+    words = " ".join(ftz_model.get_words()) * 50
+    r = run(*args, input=words, check=False)
+    assert_one_line_error(r, 2, "must be <= 2147483647")
+    assert len(r.stderr) < 200 and b"bread" not in r.stderr
+
+
+def test_api_rejects_a_huge_thread_count_without_dumping_the_input(ftz_model):
+    words = ftz_model.get_words() * 10
+    for call in (
+        lambda: ftz_model.get_word_vectors(words, threads=2**31),
+        lambda: ftz_model.embed_sentences(words, threads=2**31),
+        lambda: ftz_model.predict(words, threads=2**31),
+    ):
+        with pytest.raises(ValueError, match="threads must be <= 2147483647") as info:
+            call()
+        assert len(str(info.value)) < 100
+
+
+# ---------------------------------------------------------------------------------- parity with the official CLI
+
+#: `fasttext` 0.9.3's verbs and flags (its help text).
+OFFICIAL_VERBS = [
+    "supervised", "quantize", "test", "test-label", "predict", "predict-prob", "skipgram", "cbow",
+    "print-word-vectors", "print-sentence-vectors", "print-ngrams", "nn", "analogies", "dump",
+]
+OFFICIAL_TRAIN_FLAGS = [
+    "-input", "-output", "-verbose", "-minCount", "-minCountLabel", "-wordNgrams", "-bucket", "-minn",
+    "-maxn", "-t", "-label", "-lr", "-lrUpdateRate", "-dim", "-ws", "-epoch", "-neg", "-loss", "-thread",
+    "-pretrainedVectors", "-saveOutput", "-seed",
+]
+OFFICIAL_AUTOTUNE_FLAGS = [
+    "-autotune-validation", "-autotune-metric", "-autotune-predictions", "-autotune-duration",
+    "-autotune-modelsize",
+]
+OFFICIAL_QUANTIZE_FLAGS = ["-input", "-output", "-cutoff", "-retrain", "-qnorm", "-qout", "-dsub", "-epoch",
+                           "-lr", "-thread", "-verbose"]
+
+
+def _help_flags(verb):
+    return {ln.split()[0] for ln in run("help", verb).stdout.decode().splitlines() if ln.startswith("  -")}
+
+
+def test_every_official_verb_and_flag_exists():
+    listed = {ln.split()[0] for ln in run("help").stdout.decode().splitlines() if ln.startswith("  ")}
+    assert set(OFFICIAL_VERBS) <= listed
+    assert set(OFFICIAL_TRAIN_FLAGS + OFFICIAL_AUTOTUNE_FLAGS) <= _help_flags("supervised")
+    for verb in ("skipgram", "cbow"):
+        assert set(OFFICIAL_TRAIN_FLAGS) <= _help_flags(verb)
+    assert set(OFFICIAL_QUANTIZE_FLAGS) <= _help_flags("quantize")
+
+
+def test_predict_k_minus_one_is_every_label(ftz_model, official):
+    """`predict-prob model test.txt -1 0.2`, fastText's documented form: every label above 0.2."""
+    lines = VALID.read_text("utf-8").split("\n")[:-1]
+    off = official.load_model(str(FTZ))
+    r = run("predict-prob", FTZ, VALID, -1, 0.2)
+    got = r.stdout.decode().split("\n")[:-1]
+    off_labels, off_probs = off.predict(lines, k=-1, threshold=0.2)
+    assert len(got) == len(lines)
+    for g, ols, ops in zip(got, off_labels, off_probs):
+        parts = g.split(" ") if g else []
+        assert parts[0::2] == list(ols)
+        np.testing.assert_allclose([float(x) for x in parts[1::2]], ops, atol=2e-5)
+    r = run("predict", FTZ, "-", -1, input=VALID.read_bytes())
+    rows = r.stdout.decode().split("\n")[:-1]
+    n_labels = len(ftz_model.get_labels())
+    assert all(len(row.split(" ")) == n_labels for row in rows)
+    assert [row.split(" ")[0] for row in rows] == [ls[0] for ls in off.predict(lines, k=1)[0]]
+    assert_one_line_error(run("predict", FTZ, "-", -2, check=False), 2, "<k> must be >= 1, or -1")
+
+
+def test_test_k_minus_one_as_official(official):
+    r = run("test", FTZ, VALID, -1, 0.1)
+    on, op, orec = official.load_model(str(FTZ)).test(str(VALID), k=-1, threshold=0.1)
+    assert r.stdout.decode() == f"N\t{on}\nP@-1\t{op:.3g}\nR@-1\t{orec:.3g}\n"
+    r = run("test-label", FTZ, VALID, -1, 0.1)
+    assert r.stdout.decode().endswith(f"N\t{on}\nP@-1\t{op:.3g}\nR@-1\t{orec:.3g}\n")
+
+
+def test_dump_matches_the_official_model(skipgram_bin, official):
+    off = official.load_model(str(skipgram_bin))
+    d = run("dump", skipgram_bin, "dict").stdout.decode().split("\n")[:-1]
+    words, freqs = off.get_words(include_freq=True)
+    assert d == [str(len(words))] + [f"{w} {c} word" for w, c in zip(words, freqs)]
+    for what, matrix in (("input", off.get_input_matrix()), ("output", off.get_output_matrix())):
+        rows = run("dump", skipgram_bin, what).stdout.decode().split("\n")[:-1]
+        assert rows[0] == f"{matrix.shape[0]} {matrix.shape[1]}"
+        np.testing.assert_allclose(np.array([[float(x) for x in ln.split(" ")] for ln in rows[1:]]), matrix,
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_autotune_flags_reach_the_training_api(monkeypatch, tmp_path, capsys):
+    """-autotune-* become train_supervised's autotune* options; the chosen options are printed."""
+    from sentvec import cli
+
+    seen = {}
+
+    class Trained:
+        autotune_result = {"lr": 0.5, "dim": 20}
+
+        def save_model(self, path):
+            Path(path).write_bytes(b"")
+
+        def save_vectors(self, path, which="input"):
+            Path(path).write_bytes(b"")
+
+    def fake_train(inp, **kw):
+        seen.update(kw, input=inp)
+        return Trained()
+
+    monkeypatch.setattr(sentvec, "train_supervised", fake_train)
+    rc = cli.main(["supervised", "-input", "t.txt", "-output", str(tmp_path / "m"), "-autotune-validation",
+                   "v.txt", "-autotune-metric", "f1:__label__a", "-autotune-predictions", "2",
+                   "-autotune-duration", "30", "-autotune-modelsize", "2M", "-thread", "1"])
+    assert rc == 0
+    assert {k: seen[k] for k in seen if k.startswith("autotune")} == {
+        "autotuneValidationFile": "v.txt", "autotuneMetric": "f1:__label__a", "autotunePredictions": 2,
+        "autotuneDuration": 30, "autotuneModelSize": "2M",
+    }
+    assert seen["input"] == "t.txt" and seen["thread"] == 1
+    assert "autotune: best options: -lr 0.5 -dim 20" in capsys.readouterr().err
+
+
+@needs_training
+def test_autotune_error_is_one_line(tiny_labelled, tmp_path):
+    """Whatever the training API says about autotune options reaches the user as one line."""
+    r = run("supervised", "-input", tiny_labelled, "-output", tmp_path / "m", "-autotune-validation",
+            tiny_labelled, "-autotune-metric", "nonsense:metric", "-autotune-duration", 2, "-thread", 1,
+            check=False)
+    assert_one_line_error(r, 1)

@@ -9,7 +9,7 @@ import sentvec
 
 from .common import COMMON_OPTS, MODEL_OPTS, THREAD_OPT, load, progress_wanted, threads
 from .errors import UsageError
-from .parsing import float_arg, int_arg, verb
+from .parsing import INT32_MAX, float_arg, int_arg, verb
 from .progress import Progress
 from .streams import Output, close_input, iter_line_batches, line_blocks, open_input, spool_stdin
 
@@ -20,8 +20,8 @@ _PREDICT_USAGE = "<test-data> may be '-' (standard input); k defaults to 1 (-1: 
 
 def k_and_threshold(pos: list[str]) -> tuple[int, float]:
     """<k> (1 by default; -1 as in fastText: every label) and <threshold> (0.0)."""
-    k = int_arg(pos[2] if len(pos) > 2 else None, "k", 1, minimum=-1)
-    if k == 0:
+    k = int_arg(pos[2] if len(pos) > 2 else None, "k", 1, minimum=-INT32_MAX)
+    if k < 1 and k != -1:
         raise UsageError(f"<k> must be >= 1, or -1 for every label (got {k})")
     return k, float_arg(pos[3] if len(pos) > 3 else None, "threshold", 0.0)
 
