@@ -271,29 +271,17 @@ std::vector<std::pair<float, int32_t>> Model::nearest(
   return heap;
 }
 
-Meter Model::test(const std::string& path, int32_t k, float threshold) const {
+Meter Model::test(const std::string& path, int32_t k, float threshold, bool collect_scores) const {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(errno, path, path + ": cannot open test file: " + std::strerror(errno));
-  Meter m;
-  m.per_label.resize(dict.nlabels());
+  Meter m(dict.nlabels(), collect_scores);
   std::string line;
   std::vector<int32_t> words, labels;
   while (std::getline(in, line)) {
     line.push_back('\n');
     dict.supervised_line(line, words, labels);
     if (labels.empty() || words.empty()) continue;
-    auto preds = predict_features(words, k, threshold);
-    ++m.nexamples;
-    m.all.gold += labels.size();
-    m.all.predicted += preds.size();
-    for (int32_t l : labels) m.per_label[l].gold++;
-    for (auto& p : preds) {
-      m.per_label[p.second].predicted++;
-      if (std::find(labels.begin(), labels.end(), p.second) != labels.end()) {
-        m.per_label[p.second].predicted_gold++;
-        m.all.predicted_gold++;
-      }
-    }
+    m.log(labels, predict_features(words, k, threshold));
   }
   if (in.bad()) throw IoError(errno, path, path + ": read error: " + std::strerror(errno));
   return m;

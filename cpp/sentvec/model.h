@@ -12,18 +12,9 @@
 #include "args.h"
 #include "dictionary.h"
 #include "matrix.h"
+#include "meter.h"
 
 namespace sentvec {
-
-/// Precision/recall counts of `test`, overall and per label.
-struct Meter {
-  struct Counts {
-    int64_t gold = 0, predicted = 0, predicted_gold = 0;
-  };
-  int64_t nexamples = 0;
-  Counts all;
-  std::vector<Counts> per_label;
-};
 
 /// Node of the Huffman tree used by hierarchical softmax.
 struct HsNode {
@@ -69,8 +60,10 @@ class Model {
   /// Cosine nearest words to `query` among the word vectors, excluding `ban`.
   std::vector<std::pair<float, int32_t>> nearest(const float* query, int32_t k,
                                                  const std::unordered_set<std::string>& ban) const;
-  /// fastText's `test`: reads a labelled file.
-  Meter test(const std::string& path, int32_t k, float threshold) const;
+  /// fastText's `test`: reads a labelled file (lines without a label or without a word are
+  /// skipped). `collect_scores` keeps every prediction's score for the meter's curve.
+  Meter test(const std::string& path, int32_t k, float threshold,
+             bool collect_scores = false) const;
 
   /// Row-normalized composed word vectors of every word (computed once, thread-safe).
   std::shared_ptr<const DenseMatrix> normalized_word_vectors() const;

@@ -13,6 +13,7 @@ from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
 from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
 from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
+from .meter import Meter
 
 
 def tokenize(text: str) -> list[str]:
@@ -304,6 +305,18 @@ class Model:
             f1 = 2 * pg / (predicted + gold) if predicted + gold else float("nan")
             out[label] = {"precision": p, "recall": r, "f1score": f1}
         return out
+
+    def get_meter(self, path: str | os.PathLike, k: int = -1) -> Meter:
+        """fastText's meter on a labelled file with the top ``k`` predictions of each line
+        (``-1``: every label): per-label precision, recall and F1, the precision-recall
+        curve, precision at a recall and recall at a precision (see ``sentvec.meter.Meter``)."""
+        self._require_supervised("get_meter")
+        k = check_int(k, "k")
+        if k == -1:
+            k = 2**31 - 1
+        elif k < 1:
+            raise ValueError(f"k must be >= 1, or -1 for every label (got {k})")
+        return Meter(self, _core.meter(self.f, fspath(path), k, 0.0))
 
     def get_input_vector(self, ind: int) -> np.ndarray:
         """Row ``ind`` of the input matrix (a copy), as fastText's ``get_input_vector``."""

@@ -20,6 +20,7 @@
 #include "bindings_train.h"
 #include "bindings_s2v.h"
 #include "bindings_quant.h"
+#include "bindings_tune.h"
 #include "text_caster.h"
 
 namespace py = pybind11;
@@ -296,4 +297,5 @@ PYBIND11_MODULE(_core, mod) {
   bind_training(mod);
   bind_sent2vec(mod);
   bind_quantize(mod);
+  bind_tune(mod);
 }
