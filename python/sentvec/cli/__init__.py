@@ -22,6 +22,7 @@ from . import (
     demo,  # noqa: F401
     files,  # noqa: F401  (dump, embed, convert)
     quantize,  # noqa: F401
+    serve,  # noqa: F401  (the HTTP service, with the sentvec[serve] extra)
     train,  # noqa: F401  (supervised, skipgram, cbow, sent2vec)
     vectors,  # noqa: F401  (print-*-vectors, print-ngrams, nn, analogies)
 )

@@ -30,7 +30,7 @@ class Opt:
 class Verb:
     name: str
     summary: str
-    positionals: list[str]  # names; a trailing '?' marks an optional one
+    positionals: list[str]  # names; a trailing '?' marks an optional one, '...' a last one that repeats
     options: dict[str, Opt] = field(default_factory=dict)
     run: Callable[[list[str], dict[str, Any]], int] | None = None
     usage_extra: str = ""
@@ -45,7 +45,7 @@ VERBS: dict[str, Verb] = {}
 #: The order of ``sentvec help``: fastText's, then sentvec's own verbs.
 HELP_ORDER = ("supervised", "quantize", "test", "test-label", "predict", "predict-prob", "skipgram", "cbow",
               "sent2vec", "print-word-vectors", "print-sentence-vectors", "print-ngrams", "nn", "analogies", "dump",
-              "embed", "convert", "demo")
+              "embed", "convert", "demo", "serve")
 
 
 def verb(name: str, summary: str, positionals: Sequence[str], options: dict[str, Opt] | None = None,
@@ -188,7 +188,7 @@ def parse_args(v: Verb, args: Sequence[str]) -> tuple[list[str], dict[str, Any]]
     required = [p for p in v.positionals if not p.endswith("?")]
     if len(pos) < len(required):
         raise UsageError(f"'{v.name}' needs <{required[len(pos)]}>: {v.usage()}")
-    if len(pos) > len(v.positionals):
+    if len(pos) > len(v.positionals) and not (v.positionals and v.positionals[-1].endswith("...")):
         extra = " ".join(pos[len(v.positionals) :])
         raise UsageError(f"too many arguments for '{v.name}' ({_short(extra)}): {v.usage()}")
     return pos, opts
