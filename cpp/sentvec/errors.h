@@ -44,6 +44,12 @@ class MemError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Training diverged (the loss became NaN or infinite). Python: FloatingPointError.
+class DivergedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Training or a long call was cancelled (Python KeyboardInterrupt when signalled).
 class Cancelled : public std::runtime_error {
  public:

@@ -225,14 +225,8 @@ void parse_trailer(const std::string& payload, Model& m, const std::string& path
     if (eq == std::string::npos) continue;
     std::string k = line.substr(0, eq), v = line.substr(eq + 1);
     try {
-      if (k == "scheme") m.args.scheme = scheme_from_str(v);
-      else if (k == "label") m.args.label = v;
-      else if (k == "lr") m.args.lr = std::stod(v);
-      else if (k == "seed") m.args.seed = std::stoull(v);
-      else if (k == "dropoutK") m.args.dropout_k = std::stoi(v);
-      else if (k == "minCountLabel") m.args.min_count_label = std::stoi(v);
-      else if (k == "eos_subwords") m.eos_subwords = v == "1";
-      else if (k == "thread") m.args.thread = std::stoi(v);
+      if (k == "eos_subwords") m.eos_subwords = v == "1";
+      else m.args.set_from_trailer(k, v);  // option keys come from the option table
     } catch (const std::exception&) {
       throw FormatError(path, static_cast<int64_t>(at),
                         "invalid value '" + printable(v) + "' for '" + printable(k) +
@@ -245,13 +239,7 @@ std::string make_trailer_payload(const Model& m) {
   std::ostringstream o;
   o.precision(17);
   o << "sentvec_format=1\n";
-  o << "scheme=" << scheme_name_str(m.args.scheme) << "\n";
-  o << "label=" << m.args.label << "\n";
-  o << "lr=" << m.args.lr << "\n";
-  o << "seed=" << m.args.seed << "\n";
-  o << "dropoutK=" << m.args.dropout_k << "\n";
-  o << "minCountLabel=" << m.args.min_count_label << "\n";
-  o << "thread=" << m.args.thread << "\n";
+  o << m.args.trailer_lines();
   o << "eos_subwords=" << (m.eos_subwords ? 1 : 0) << "\n";
   return o.str();
 }

@@ -188,14 +188,7 @@ class Sent2vecStep : public LineStep {
 }  // namespace
 
 std::unique_ptr<LineStep> make_sent2vec_step(const TrainContext& ctx, int32_t /*thread_id*/) {
-  const Args& a = ctx.args;
-  if (a.scheme != NgramScheme::kSentvec)
-    throw ArgError(std::string("option 'scheme' must be 'sentvec' to train a sent2vec model (got '") +
-                   scheme_name_str(a.scheme) +
-                   "'); the sent2vec and fasttext schemes are kept only to read existing models");
-  if (a.maxn > 0)
-    throw ArgError("option 'maxn' must be 0 for sent2vec (got " + std::to_string(a.maxn) +
-                   "): sent2vec trains no character n-grams");
+  // Its options (scheme, maxn) are checked by Args::validate.
   return std::make_unique<Sent2vecStep>(ctx);
 }
 

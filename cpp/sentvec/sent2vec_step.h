@@ -1,4 +1,4 @@
-// The sent2vec training step (picked up by trainer.cpp for ModelName::kSent2vec).
+// The sent2vec training step (trainer.cpp uses it for ModelName::kSent2vec).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -11,7 +11,7 @@ namespace sentvec {
 /// predicted from the mean of the line's other words and of the word n-grams that touch
 /// neither the target nor any of `dropoutK` randomly dropped positions (sentvec scheme:
 /// for_each_word_ngram with those positions blocked; unknown words split the line, as in
-/// inference). Throws ArgError for options sent2vec does not support.
+/// inference).
 std::unique_ptr<LineStep> make_sent2vec_step(const TrainContext& ctx, int32_t thread_id);
 
 }  // namespace sentvec

@@ -14,11 +14,7 @@
 #include "line_reader.h"
 #include "memory_guard.h"
 #include "parallel.h"
-
-#if __has_include("sent2vec_step.h")
 #include "sent2vec_step.h"
-#define SENTVEC_HAVE_SENT2VEC_STEP 1
-#endif
 
 namespace sentvec {
 
@@ -69,19 +65,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-StepFactory step_factory_for(const Args& a, const TrainOptions& opts) {
-  if (opts.step_factory) return opts.step_factory;
+// The step of each model kind: a switch, not a registry.
+StepFactory step_factory_for(const Args& a) {
   switch (a.model) {
     case ModelName::kCbow:
     case ModelName::kSkipgram:
     case ModelName::kSupervised:
       return make_fasttext_step;
     case ModelName::kSent2vec:
-#ifdef SENTVEC_HAVE_SENT2VEC_STEP
       return make_sent2vec_step;
-#else
-      throw ArgError("model 'sent2vec' cannot be trained by this build (no sent2vec step)");
-#endif
   }
   throw ArgError("unknown model");
 }
@@ -142,7 +134,7 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   // fastText: without char n-grams and word n-grams there are no hashed rows at all.
   if (args.word_ngrams <= 1 && args.maxn == 0 && args.model != ModelName::kSent2vec)
     args.bucket = 0;
-  StepFactory factory = step_factory_for(args, opts);
+  StepFactory factory = step_factory_for(args);
   std::FILE* log = args.verbose > 0 ? opts.log : nullptr;
 
   // Pretrained vectors are read (and checked) before the corpus is counted.
@@ -356,7 +348,7 @@ void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32
   a.verbose = verbose;
   a.pretrained_vectors.clear();
   a.validate();
-  StepFactory factory = step_factory_for(a, opts);
+  StepFactory factory = step_factory_for(a);
   std::FILE* log = a.verbose > 0 ? opts.log : nullptr;
   { LineReader probe(input); }  // a missing corpus fails here, before anything changes
   m.input.dense()->make_owned();

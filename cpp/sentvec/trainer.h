@@ -1,12 +1,9 @@
 // Hogwild training: the threads, the learning-rate schedule, progress and cancellation.
 //
 // How a model kind plugs in: a LineStep turns one line of the corpus into gradient steps
-// through Worker::update (or the OutputLayer directly). The built-in steps (cbow, skipgram,
-// supervised) live in fasttext_steps.cpp. sent2vec plugs in the same way: when
-// "sent2vec_step.h" exists it must declare
-//   std::unique_ptr<LineStep> make_sent2vec_step(const TrainContext& ctx, int32_t thread_id);
-// and trainer.cpp picks it up for ModelName::kSent2vec (touch trainer.cpp after adding the
-// header so it is recompiled). A caller may also pass TrainOptions::step_factory.
+// through Worker::update (or the OutputLayer directly). The steps of cbow, skipgram and
+// supervised live in fasttext_steps.cpp, sent2vec's in sent2vec_step.cpp; trainer.cpp picks one
+// with a switch on the model name.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -21,18 +18,13 @@
 #include "args.h"
 #include "dictionary.h"
 #include "dictionary_build.h"
+#include "errors.h"
 #include "loss.h"
 #include "matrix.h"
 #include "model.h"
 #include "rng.h"
 
 namespace sentvec {
-
-/// Training diverged (the loss became NaN or infinite). Python: FloatingPointError.
-class DivergedError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// Progress shared by the training threads and the thread that watches them.
 struct TrainProgress {
@@ -126,8 +118,6 @@ struct TrainOptions {
   /// Where verbose >= 1 prints the dictionary summary and verbose >= 2 the progress line
   /// (at most once per poll); nullptr prints nothing.
   std::FILE* log = stderr;
-  /// Overrides the step of args.model (e.g. an experimental model kind).
-  StepFactory step_factory;
   VocabOptions vocab;
   /// Called about every 0.1 s before the threads start (while counting the vocabulary); may
   /// throw to abort (the bindings check for Ctrl-C here).

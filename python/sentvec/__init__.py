@@ -25,9 +25,6 @@ __all__ = [
     "train_unsupervised",
 ]
 
-from . import (
-    _sent2vec,  # noqa: E402,F401  (registers model="sent2vec" with train_unsupervised)
-    evaluate,  # noqa: E402  (sentvec.evaluate: STS, word similarity, analogies)
-)
+from . import evaluate  # noqa: E402  (sentvec.evaluate: STS, word similarity, analogies)
 
 __version__ = "0.1.0"

@@ -103,6 +103,8 @@ PYBIND11_MODULE(_core, mod) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const MemError& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const DivergedError& e) {
+      PyErr_SetString(PyExc_FloatingPointError, e.what());
     } catch (const Cancelled&) {
       PyErr_SetString(PyExc_KeyboardInterrupt, "training interrupted");
     } catch (const std::bad_alloc&) {
@@ -128,19 +130,7 @@ PYBIND11_MODULE(_core, mod) {
              py::gil_scoped_release nogil;
              save_vectors(m, path, which, binary);
            })
-      .def("args",
-           [](const Model& m) {
-             const Args& a = m.args;
-             py::dict d;
-             d["dim"] = a.dim; d["ws"] = a.ws; d["epoch"] = a.epoch; d["minCount"] = a.min_count;
-             d["neg"] = a.neg; d["wordNgrams"] = a.word_ngrams; d["loss"] = loss_name_str(a.loss);
-             d["model"] = model_name_str(a.model); d["bucket"] = a.bucket; d["minn"] = a.minn;
-             d["maxn"] = a.maxn; d["lrUpdateRate"] = a.lr_update_rate; d["t"] = a.t; d["lr"] = a.lr;
-             d["thread"] = a.thread; d["minCountLabel"] = a.min_count_label; d["label"] = a.label;
-             d["verbose"] = a.verbose; d["seed"] = a.seed; d["dropoutK"] = a.dropout_k;
-             d["scheme"] = scheme_name_str(a.scheme); d["pretrainedVectors"] = a.pretrained_vectors;
-             return d;
-           })
+      .def("args", [](const Model& m) { return options_to_dict(m.args.to_options()); })
       .def_property_readonly("version", [](const Model& m) { return m.version; })
       .def_property_readonly("legacy", [](const Model& m) { return m.legacy; })
       .def_property_readonly("mapped", [](const Model& m) { return m.mapped; })

@@ -1,4 +1,5 @@
-// Training bindings: option conversion, GIL release, polling for Ctrl-C and the callback.
+// Training bindings: the option table for Python, option conversion, GIL release, polling for
+// Ctrl-C and the callback.
 #include "bindings_train.h"
 
 #include <pybind11/stl.h>
@@ -14,99 +15,178 @@ using namespace sentvec;
 
 namespace {
 
-ModelName model_from_str(const std::string& s) {
-  if (s == "cbow") return ModelName::kCbow;
-  if (s == "skipgram" || s == "sg") return ModelName::kSkipgram;
-  if (s == "supervised") return ModelName::kSupervised;
-  if (s == "sent2vec") return ModelName::kSent2vec;
-  throw ArgError("option 'model' must be one of 'skipgram', 'cbow', 'supervised', 'sent2vec' (got '" + s + "')");
-}
-
-LossName loss_from_str(const std::string& s) {
-  if (s == "ns") return LossName::kNs;
-  if (s == "hs") return LossName::kHs;
-  if (s == "softmax") return LossName::kSoftmax;
-  if (s == "ova") return LossName::kOva;
-  throw ArgError("option 'loss' must be one of 'ns', 'hs', 'softmax', 'ova' (got '" + s + "')");
-}
-
-/// Options from a dict with fastText's camelCase names (python/sentvec/train.py resolves
-/// aliases and checks types first).
-Args args_from_dict(const py::dict& d) {
-  Args a;
-  for (auto item : d) {
-    const std::string k = py::str(item.first);
-    py::handle v = item.second;
-    if (k == "model") a.model = model_from_str(v.cast<std::string>());
-    else if (k == "loss") a.loss = loss_from_str(v.cast<std::string>());
-    else if (k == "lr") a.lr = v.cast<double>();
-    else if (k == "dim") a.dim = v.cast<int32_t>();
-    else if (k == "ws") a.ws = v.cast<int32_t>();
-    else if (k == "epoch") a.epoch = v.cast<int32_t>();
-    else if (k == "minCount") a.min_count = v.cast<int32_t>();
-    else if (k == "minCountLabel") a.min_count_label = v.cast<int32_t>();
-    else if (k == "minn") a.minn = v.cast<int32_t>();
-    else if (k == "maxn") a.maxn = v.cast<int32_t>();
-    else if (k == "neg") a.neg = v.cast<int32_t>();
-    else if (k == "wordNgrams") a.word_ngrams = v.cast<int32_t>();
-    else if (k == "bucket") a.bucket = v.cast<int32_t>();
-    else if (k == "thread") a.thread = v.cast<int32_t>();
-    else if (k == "lrUpdateRate") a.lr_update_rate = v.cast<int32_t>();
-    else if (k == "t") a.t = v.cast<double>();
-    else if (k == "label") a.label = v.cast<std::string>();
-    else if (k == "verbose") a.verbose = v.cast<int32_t>();
-    else if (k == "pretrainedVectors") a.pretrained_vectors = v.cast<std::string>();
-    else if (k == "seed") a.seed = v.cast<uint64_t>();
-    else if (k == "dropoutK") a.dropout_k = v.cast<int32_t>();
-    else if (k == "scheme") a.scheme = scheme_from_str(v.cast<std::string>());
-    else throw ArgError("unknown training option '" + k + "'");
+const char* type_name(OptType t) {
+  switch (t) {
+    case OptType::kInt: return "int";
+    case OptType::kSeed: return "int";
+    case OptType::kReal: return "float";
+    case OptType::kText: return "str";
+    case OptType::kPath: return "path";
   }
-  return a;
+  return "str";
+}
+
+std::string py_type_name(py::handle v) { return py::str(py::type::handle_of(v).attr("__name__")); }
+
+[[noreturn]] void type_fail(const OptionSpec& o, const char* want, py::handle v) {
+  throw py::type_error(std::string("option '") + o.name + "' must be " + want + ", not " + py_type_name(v));
+}
+
+// An integer option from any object with __index__ (not bool). Values beyond int64 are
+// reported with the option's range, as the range check would.
+OptionValue int_from_py(const OptionSpec& o, py::handle v) {
+  if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr())) type_fail(o, "an int", v);
+  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
+  if (!i) throw py::error_already_set();
+  const std::string text = py::str(i);
+  if (o.type == OptType::kSeed) {
+    const unsigned long long u = PyLong_AsUnsignedLongLong(i.ptr());
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      throw ArgError(std::string("option '") + o.name + "' must be " + o.range_text() + " (got " + text + ")");
+    }
+    return static_cast<uint64_t>(u);
+  }
+  int overflow = 0;
+  const long long x = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow)
+    throw ArgError(std::string("option '") + o.name + "' must be " + o.range_text() + " (got " + text + ")");
+  return static_cast<int64_t>(x);
+}
+
+/// A Python value converted by the option's type (the one place types are checked).
+OptionValue value_from_py(const OptionSpec& o, py::handle v) {
+  switch (o.type) {
+    case OptType::kInt:
+    case OptType::kSeed: return int_from_py(o, v);
+    case OptType::kReal:
+      if (PyBool_Check(v.ptr()) || !(PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr()) ||
+                                     py::hasattr(v, "__float__")))
+        type_fail(o, "a number", v);
+      return py::cast<double>(py::float_(py::reinterpret_borrow<py::object>(v)));
+    case OptType::kPath: {
+      py::object p = py::module_::import("os").attr("fspath");
+      py::object s;
+      try {
+        s = p(v);
+      } catch (py::error_already_set&) {
+        type_fail(o, "a str or os.PathLike", v);
+      }
+      if (py::isinstance<py::bytes>(s)) s = py::module_::import("os").attr("fsdecode")(s);
+      return s.cast<std::string>();
+    }
+    case OptType::kText:
+      if (!py::isinstance<py::str>(v)) type_fail(o, "a str", v);
+      return v.cast<std::string>();
+  }
+  return v.cast<std::string>();
+}
+
+/// {name: value} with fastText's names or their aliases; None means "the default".
+OptionList options_from_dict(const py::dict& d) {
+  OptionList out;
+  for (auto item : d) {
+    if (item.second.is_none()) continue;
+    const std::string k = py::str(item.first);
+    const OptionSpec* o = find_option(k);
+    // Unknown names are reported by Args::from_options, which knows the model kind.
+    out.emplace_back(k, o ? value_from_py(*o, item.second) : OptionValue(std::string()));
+  }
+  return out;
+}
+
+py::object defaults_dict(const OptionSpec& o) {
+  py::dict d;
+  for (ModelName k : kModelKinds) {
+    if (!o.accepts(k)) continue;
+    const bool automatic = std::string(o.defaults[static_cast<int>(k) - 1]) == "auto";
+    d[model_name_str(k)] = automatic ? py::object(py::none()) : option_to_py(o.default_value(k));
+  }
+  return d;
+}
+
+py::dict spec_dict(const OptionSpec& o) {
+  py::dict d;
+  d["name"] = o.name;
+  py::list aliases;
+  for (const char* a : o.aliases) aliases.append(a);
+  d["aliases"] = aliases;
+  d["type"] = type_name(o.type);
+  d["defaults"] = defaults_dict(o);
+  py::list choices;
+  for (const char* c : o.choices) choices.append(c);
+  d["choices"] = choices;
+  d["range"] = o.type == OptType::kText || o.type == OptType::kPath ? py::object(py::none())
+                                                                     : py::object(py::str(o.range_text()));
+  d["help"] = o.help;
+  d["trailer"] = o.trailer_slot >= 0;
+  d["positional"] = o.positional;
+  d["same_as"] = o.same_as ? py::object(py::str(o.same_as)) : py::object(py::none());
+  d["cli_default"] = o.cli_default ? py::object(py::str(o.cli_default)) : py::object(py::none());
+  d["cli_flag"] = o.cli_flag ? o.cli_flag : o.name;
+  return d;
+}
+
+py::list option_table_py() {
+  py::list out;
+  for (const OptionSpec& o : option_table()) out.append(spec_dict(o));
+  return out;
+}
+
+py::dict option_defaults_py(const std::string& kind) {
+  return options_to_dict(Args::defaults_for(model_from_str(kind)).to_options());
+}
+
+// Runs on the calling thread between waits, GIL re-acquired: Ctrl-C raises KeyboardInterrupt
+// here, and the trainer stops and joins its threads before it propagates.
+TrainOptions python_train_options(py::object& callback, double poll_interval) {
+  TrainOptions opts;
+  opts.poll_interval = poll_interval;
+  opts.poll = [&callback](const TrainStatus& s) -> bool {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (callback.is_none()) return true;
+    py::object r = callback(py::make_tuple(s.progress, s.lr, s.loss, s.words_per_sec_per_thread,
+                                           s.eta_seconds, s.tokens, s.elapsed_seconds, s.finished));
+    return !(r.ptr() == Py_False);
+  };
+  opts.interrupt_check = [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  return opts;
+}
+
+std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options,
+                                const std::string& input, py::object callback, double poll_interval) {
+  Args args = Args::from_options(model_from_str(kind), options_from_dict(options));
+  TrainOptions opts = python_train_options(callback, poll_interval);
+  py::gil_scoped_release nogil;
+  return train(args, input, opts);
 }
 
 }  // namespace
 
-void bind_training(py::module_& mod) {
-  static py::handle fp_error = PyExc_FloatingPointError;
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const DivergedError& e) {
-      PyErr_SetString(fp_error.ptr(), e.what());
-    }
-  });
+py::object option_to_py(const OptionValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return py::int_(*i);
+  if (const auto* u = std::get_if<uint64_t>(&v)) return py::int_(*u);
+  if (const auto* x = std::get_if<double>(&v)) return py::float_(*x);
+  return py::str(std::get<std::string>(v));
+}
 
-  mod.def(
-      "train",
-      [](const py::dict& options, const std::string& input, py::object callback,
-         double poll_interval) {
-        Args args = args_from_dict(options);
-        TrainOptions opts;
-        opts.poll_interval = poll_interval;
-        // Runs on the calling thread between waits, GIL re-acquired: Ctrl-C raises
-        // KeyboardInterrupt here, and the trainer stops and joins its threads before it
-        // propagates.
-        opts.poll = [&callback](const TrainStatus& s) -> bool {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-          if (callback.is_none()) return true;
-          py::object r = callback(py::make_tuple(s.progress, s.lr, s.loss,
-                                                 s.words_per_sec_per_thread, s.eta_seconds,
-                                                 s.tokens, s.elapsed_seconds, s.finished));
-          return !(r.ptr() == Py_False);
-        };
-        opts.interrupt_check = [] {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-        };
-        std::shared_ptr<Model> m;
-        {
-          py::gil_scoped_release nogil;
-          m = train(args, input, opts);
-        }
-        return m;
-      },
-      py::arg("options"), py::arg("input"), py::arg("callback") = py::none(),
-      py::arg("poll_interval") = 0.1,
-      "Train a model (see sentvec.train_supervised / train_unsupervised).");
+py::dict options_to_dict(const OptionList& opts) {
+  py::dict d;
+  for (const auto& [name, value] : opts) d[py::str(name)] = option_to_py(value);
+  return d;
+}
+
+void bind_training(py::module_& mod) {
+  mod.def("option_table", &option_table_py,
+          "Every option: name, aliases, type, defaults by model kind (None: computed), choices, "
+          "range, help, whether the trailer stores it, positional, same_as, cli_default, cli_flag.");
+  mod.def("option_defaults", &option_defaults_py, py::arg("kind"),
+          "The options a C++ caller gets from Args::defaults_for(kind), as Model.args() lists them.");
+  mod.def("train", &train_py, py::arg("kind"), py::arg("options"), py::arg("input"),
+          py::arg("callback") = py::none(), py::arg("poll_interval") = 0.1,
+          "Train a model (see sentvec.train_supervised / train_unsupervised).");
 }

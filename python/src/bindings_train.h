@@ -1,5 +1,11 @@
-// Training bindings live in their own file (bindings_train.cpp).
+// Training bindings and the option table (bindings_train.cpp).
 #pragma once
 #include <pybind11/pybind11.h>
 
+#include "sentvec/args.h"
+
 void bind_training(pybind11::module_& mod);
+/// An option value as a Python int, float or str.
+pybind11::object option_to_py(const sentvec::OptionValue& v);
+/// {name: value} for Model.args().
+pybind11::dict options_to_dict(const sentvec::OptionList& opts);

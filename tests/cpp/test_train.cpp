@@ -204,10 +204,27 @@ void test_nan() {
 
 }  // namespace
 
+// A C++ caller gets the defaults the Python API uses (both read the option table).
+void test_defaults_for() {
+  const Args sup = Args::defaults_for(ModelName::kSupervised);
+  CHECK(sup.lr == 0.1 && sup.min_count == 1 && sup.minn == 0 && sup.maxn == 0);
+  CHECK(sup.loss == LossName::kSoftmax && sup.model == ModelName::kSupervised);
+  const Args s2v = Args::defaults_for(ModelName::kSent2vec);
+  CHECK(s2v.lr == 0.2 && s2v.word_ngrams == 2 && s2v.neg == 10 && s2v.dropout_k == 2);
+  CHECK(s2v.scheme == NgramScheme::kSentvec && s2v.maxn == 0);
+  const Args sg = Args::defaults_for(ModelName::kSkipgram);
+  CHECK(sg.lr == 0.05 && sg.minn == 3 && sg.maxn == 6 && sg.thread == default_threads());
+  CHECK(throws<ArgError>([] { Args::from_options(ModelName::kSkipgram, {{"dropoutK", int64_t{1}}}); }));
+  CHECK(throws<ArgError>([] { Args::from_options(ModelName::kSent2vec, {{"minCountTarget", int64_t{1}}, {"minCountLabel", int64_t{2}}}); }));
+  const Args a = Args::from_options(ModelName::kSent2vec, {{"min_count_target", int64_t{3}}, {"lr", 0.5}});
+  CHECK(a.min_count_label == 3 && a.lr == 0.5 && a.model == ModelName::kSent2vec);
+}
+
 int main() {
   char tmpl[] = "/tmp/sentvec-train-XXXXXX";
   if (!mkdtemp(tmpl)) return 2;
   dir = tmpl;
+  test_defaults_for();
   test_pruning();
   test_every_model_and_loss();
   test_determinism();

@@ -52,8 +52,9 @@ def model(s2v_corpus):
 
 
 def test_defaults_and_option_names(model):
-    from sentvec._sent2vec import SENT2VEC_DEFAULTS as a
-    from sentvec._sent2vec import SENT2VEC_OPTIONS as o
+    from sentvec.train import defaults_for
+
+    a = o = defaults_for("sent2vec")  # the C++ option table's sent2vec column
 
     assert o["dropoutK"] == 2 and o["scheme"] == "sentvec"
     assert (a["lr"], a["dim"], a["epoch"], a["minCount"], a["wordNgrams"], a["neg"], a["bucket"],
