@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "errors.h"
+#include "utf8.h"
 
 namespace sentvec {
 
@@ -328,6 +329,7 @@ void Args::validate() const {
   require(maxn == 0 || minn <= maxn, "minn", "<= maxn when maxn > 0", int64_t{minn});
   require(maxn == 0 || minn >= 1, "minn", ">= 1 when maxn > 0", int64_t{minn});
   require(!label.empty(), "label", "a non-empty prefix", label);
+  require(valid_utf8(label), "label", "UTF-8 text", std::string("bytes that are not UTF-8"));
   require(loss != LossName::kOva || supervised(), "loss",
           "'ns', 'hs' or 'softmax' for an unsupervised model ('ova' needs labels)", std::string("ova"));
   if (model == ModelName::kSent2vec) {

@@ -1,9 +1,8 @@
-"""Streaming a text file to a ``.npy`` of sentence vectors (``Model.embed_file``)."""
+"""Streaming a text file to a ``.npy`` of sentence vectors (``Model.embed_file``, ``sentvec embed``)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+from typing import Callable
 
 import numpy as np
 
@@ -22,35 +21,53 @@ def _npy_header(rows: int, dim: int) -> bytes:
     return b"\x93NUMPY\x01\x00" + hlen.to_bytes(2, "little") + body + b" " * pad + b"\n"
 
 
-def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int) -> int:
+def count_lines(path: str) -> int:
+    """Rows ``embed_file`` writes for ``path``: its lines, the last one with or without a newline."""
+    n, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 22)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int,
+               progress: Callable[[int, int], None] | None = None) -> tuple[int, bool]:
     """Write one float32 row per line of ``in_path`` into the ``.npy`` file ``out_path``.
 
     The file is read ``chunk_bytes`` at a time (cut at the last newline); each chunk is split into
     lines and embedded in C++ on ``threads`` threads without the GIL, and its rows are appended.
-    Written to a temporary file beside ``out_path`` and renamed over it at the end, so a failed or
-    interrupted call leaves no partial output. Returns the number of rows.
+    The output goes through the core's one atomic write path (``_core.AtomicFile``): a temporary
+    file renamed over ``out_path`` at the end (a failed or interrupted call leaves no partial
+    output), the same file mode rule as every other writer, and a device or FIFO target written in
+    place (its row count is then counted first, as the header cannot be rewritten).
+    ``progress(rows, bytes_read)`` is called after each chunk. Returns (rows, written in place).
     """
     dim = core.dim
-    out_dir = os.path.dirname(os.path.abspath(out_path))
-    if os.path.isdir(out_path):
-        raise IsADirectoryError(21, "is a directory", out_path)
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(out_path) + ".", suffix=".tmp", dir=out_dir)
+    out = _core.AtomicFile(out_path)
     rows = 0
     try:
-        with os.fdopen(fd, "wb") as out, open(in_path, "rb") as src:
-            out.write(_npy_header(0, dim))
+        with open(in_path, "rb") as src:
+            out.write(_npy_header(count_lines(in_path) if out.in_place else 0, dim))
             pending: list = []  # pieces of a line that has not ended yet (kept linear in size)
+            done = 0
 
             def emit(data: bytes) -> None:
                 nonlocal rows
                 vecs = _core.embed_buffer(core, data, threads)
-                out.write(np.ascontiguousarray(vecs, dtype="<f4").tobytes())
+                out.write(np.ascontiguousarray(vecs, dtype="<f4"))
                 rows += vecs.shape[0]
+                if progress is not None:
+                    progress(rows, done)
 
             while True:
                 block = src.read(chunk_bytes)
                 if not block:
                     break
+                done += len(block)
                 cut = block.rfind(b"\n")
                 if cut < 0:  # no line ends in this block: keep reading (one very long line)
                     pending.append(block)
@@ -60,29 +77,11 @@ def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int
                 pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
             if pending:  # last line without a newline
                 emit(b"".join(pending))
-            out.flush()
+        if not out.in_place:
             out.seek(0)
             out.write(_npy_header(rows, dim))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out_path)
+        out.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        out.abort()
         raise
-    return rows
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would, for every thread)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
+    return rows, out.in_place

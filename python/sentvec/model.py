@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -194,24 +194,28 @@ class Model:
         threads: int | None = None,
         chunk_bytes: int = 1 << 22,
         mmap_mode: str | None = "r",
-    ) -> np.ndarray:
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray | None:
         """Sentence vectors of every line of a text file, streamed into a ``.npy`` file.
 
         Row i is ``get_sentence_vector(line i)`` (an empty line gives zeros). The file is read in
         chunks of ``chunk_bytes`` and embedded in C++ on ``threads`` threads, so no sentence list
-        is held in Python; the output is written atomically (temporary file, then rename).
+        is held in Python; the output is written atomically (temporary file, then rename), or in
+        place when ``out_path`` is a device or FIFO. ``progress(rows, bytes_read)``, when given, is
+        called after each chunk.
 
         Returns
         -------
-        numpy.ndarray
-            The written array, opened with ``np.load(out_path, mmap_mode=mmap_mode)``.
+        numpy.ndarray or None
+            The written array, opened with ``np.load(out_path, mmap_mode=mmap_mode)``; None when
+            the target was a device or FIFO (there is no file to open).
         """
         from ._embed import embed_file
 
         src, dst = fspath(path, "path"), fspath(out_path, "out_path")
         chunk = check_int(chunk_bytes, "chunk_bytes", 1)
-        embed_file(self.f, src, dst, check_threads(threads), chunk)
-        return np.load(dst, mmap_mode=mmap_mode)
+        _, in_place = embed_file(self.f, src, dst, check_threads(threads), chunk, progress)
+        return None if in_place else np.load(dst, mmap_mode=mmap_mode)
 
     def get_input_matrix(self) -> np.ndarray:
         """The input matrix as a numpy view (no copy; read-only when the model is mapped)."""

@@ -16,6 +16,7 @@
 #include "sentvec/model.h"
 #include "sentvec/parallel.h"
 #include "sentvec/sent2vec_embed.h"
+#include "bindings_io.h"
 #include "bindings_serve.h"
 #include "bindings_train.h"
 #include "bindings_s2v.h"
@@ -283,6 +284,7 @@ PYBIND11_MODULE(_core, mod) {
   mod.def("check_memory", [](int64_t need, const std::string& what) { check_memory(need, what); });
   mod.def("fnv1a32", [](const py::bytes& b) { return fnv1a32(std::string(b)); });
 
+  bind_io(mod);
   bind_serving(mod);
   bind_training(mod);
   bind_sent2vec(mod);

@@ -9,6 +9,7 @@
 #include "sentvec/args.h"
 #include "sentvec/errors.h"
 #include "sentvec/trainer.h"
+#include "text_caster.h"
 
 namespace py = pybind11;
 using namespace sentvec;
@@ -54,6 +55,14 @@ OptionValue int_from_py(const OptionSpec& o, py::handle v) {
   return static_cast<int64_t>(x);
 }
 
+/// A str as bytes: one from argv holding undecodable bytes (surrogateescape) becomes those
+/// bytes, which validation then refuses by name (a label must be UTF-8) instead of failing here.
+std::string text_value(const OptionSpec& o, py::handle v) {
+  std::string out;
+  if (!sentvec_py::text_bytes(v, out)) type_fail(o, "a str", v);
+  return out;
+}
+
 /// A Python value converted by the option's type (the one place types are checked).
 OptionValue value_from_py(const OptionSpec& o, py::handle v) {
   switch (o.type) {
@@ -73,11 +82,11 @@ OptionValue value_from_py(const OptionSpec& o, py::handle v) {
         type_fail(o, "a str or os.PathLike", v);
       }
       if (py::isinstance<py::bytes>(s)) s = py::module_::import("os").attr("fsdecode")(s);
-      return s.cast<std::string>();
+      return text_value(o, s);
     }
     case OptType::kText:
       if (!py::isinstance<py::str>(v)) type_fail(o, "a str", v);
-      return v.cast<std::string>();
+      return text_value(o, v);
   }
   return v.cast<std::string>();
 }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from .common import COMMON_OPTS, MODEL_OPTS, THREAD_OPT, load, progress_wanted, 
 from .errors import CommandError, UsageError
 from .parsing import Opt, verb
 from .progress import Progress
-from .streams import Output, iter_line_batches, spool_stdin
+from .streams import Output, spool_stdin
 
 # ---------------------------------------------------------------------------------------- dump
 _FT_MODEL_NAMES = {"skipgram": "sg", "supervised": "sup", "cbow": "cbow", "sent2vec": "sent2vec"}
@@ -89,44 +88,19 @@ def cmd_dump(pos, opts):
 
 
 # ---------------------------------------------------------------------------------------- embed
-def _count_lines(path: str) -> int:
-    n, last = 0, b"\n"
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(1 << 22)
-            if not block:
-                break
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (last != b"\n")
-
-
 def _embed_to_npy(model: sentvec.Model, src: str, dst: str, n_threads: int | None, bar: Progress) -> int:
-    """Stream ``src`` into ``dst`` (.npy, float32, one row per line) with ``embed_sentences``."""
-    rows = _count_lines(src)
+    """Stream ``src`` into ``dst`` (.npy, float32, one row per line) through the same writer as
+    ``Model.embed_file`` (the core's one atomic path and file-mode rule), updating ``bar``."""
     size = os.path.getsize(src)
-    out_dir = os.path.dirname(os.path.abspath(dst))
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(dst) + ".", suffix=".tmp", dir=out_dir)
-    os.close(fd)
-    try:
-        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(rows, model.get_dimension()))
-        n = done = 0
-        with open(src, "rb") as f:
-            for lines, nbytes in iter_line_batches(f):
-                arr[n : n + len(lines)] = model.embed_sentences(lines, threads=n_threads)
-                n += len(lines)
-                done += nbytes
-                bar.update(n, done / size if size else 1.0)
-        arr.flush()
-        del arr
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dst)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    bar.close(n, 1.0)
-    return n
+    rows = [0]
+
+    def progress(n: int, done: int) -> None:
+        rows[0] = n
+        bar.update(n, done / size if size else 1.0)
+
+    model.embed_file(src, dst, threads=n_threads, progress=progress)
+    bar.close(rows[0], 1.0)
+    return rows[0]
 
 
 def _check_npy_target(dst: str) -> None:
@@ -157,12 +131,7 @@ def cmd_embed(pos, opts):
     elif not os.path.exists(src):
         raise FileNotFoundError(2, "No such file or directory", src)
     try:
-        if not show:
-            arr = model.embed_file(src, dst, threads=n_threads)
-            n = arr.shape[0]
-            del arr
-        else:
-            n = _embed_to_npy(model, src, dst, n_threads, Progress("embed", "lines", enabled=show))
+        n = _embed_to_npy(model, src, dst, n_threads, Progress("embed", "lines", enabled=show))
     finally:
         if spooled:
             os.unlink(spooled)
