@@ -576,6 +576,40 @@ def test_demo(tmp_path):
     assert r.stderr == b""  # not a terminal: no progress bar, no fallback note
 
 
+def _demo_report(stdout: bytes, folder: Path) -> str:
+    """The demo's output without what legitimately varies: the training time and the folder."""
+    lines = stdout.decode().replace(str(folder), "DIR").splitlines()
+    return "\n".join(ln for ln in lines if not ln.startswith("Trained in "))
+
+
+@needs_training
+def test_demo_is_deterministic(tmp_path):
+    small = ["-lines", 4000, "-epoch", 1, "-dim", 20]
+    a, b = tmp_path / "a", tmp_path / "b"
+    ra = run("demo", "-output", a, *small, timeout=300)
+    rb = run("demo", "-output", b, *small, timeout=300)
+    assert "seed 1, reproducible" in ra.stdout.decode()
+    assert _demo_report(ra.stdout, a) == _demo_report(rb.stdout, b)
+    assert (a / "gutenberg-sent2vec.bin").read_bytes() == (b / "gutenberg-sent2vec.bin").read_bytes()
+
+
+@needs_training
+def test_demo_shows_what_it_claims(tmp_path):
+    """The full demo, as a first-time user runs it: the paraphrase pairs are the most similar pairs,
+    and the neighbours' cosines are spread out, not all near 1."""
+    from sentvec.cli import demo
+
+    r = run("demo", "-output", tmp_path, timeout=600)
+    text = r.stdout.decode()
+    pairs = text.split("Most similar pairs")[1].split("Least similar")[0].splitlines()[1:]
+    shown = {tuple(int(x.strip("[]")) for x in ln.split()[1::2]) for ln in pairs}
+    assert shown == {(2 * i, 2 * i + 1) for i in range(len(demo.SHOWN_PAIRS))}, text
+    cosines = [float(part.rsplit(" ", 1)[1]) for ln in text.split("mean word vector):")[1].split("\n\n")[0]
+               .splitlines()[1:] for part in ln.split(", ")]
+    assert len(cosines) == 6 * len(demo.QUERY_WORDS)
+    assert min(cosines) < 0.6 and max(cosines) - min(cosines) > 0.2, cosines
+
+
 def test_bundled_corpus_is_readable():
     from sentvec.cli import demo
 
