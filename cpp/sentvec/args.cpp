@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "autotune.h"
 #include "errors.h"
 #include "utf8.h"
 
@@ -341,9 +342,7 @@ void Args::validate() const {
       throw ArgError("option 'maxn' must be 0 for sent2vec (got " + std::to_string(maxn) +
                      "): sent2vec trains no character n-grams");
   }
-  if (!autotune_validation_file.empty())
-    throw ArgError("option 'autotuneValidationFile': autotuning is not implemented in sentvec; "
-                   "train with explicit options instead");
+  if (supervised()) check_autotune_options(*this);  // autotune.cpp: metric, size, budget
   require(max_line_tokens >= 1, "maxLineTokens", ">= 1", int64_t{max_line_tokens});
 }
 

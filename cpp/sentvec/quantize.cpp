@@ -39,7 +39,8 @@ inline int32_t nearest_centroid(const float* x, const float* c, int32_t d, int32
 
 /// Lloyd's k-means with k = 256 over `n` >= 256 points of `d` floats; centroids start at 256
 /// distinct random points; an empty cluster takes half of the largest one.
-void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32_t niter) {
+void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32_t niter,
+            const std::function<void()>& check) {
   Rng rng(seed);
   std::vector<int64_t> perm(static_cast<size_t>(n));
   std::iota(perm.begin(), perm.end(), 0);
@@ -52,6 +53,7 @@ void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32
   std::vector<double> sums(static_cast<size_t>(kK) * d);
   std::vector<int64_t> counts(kK);
   for (int32_t it = 0; it < niter; ++it) {
+    if (check) check();
     std::fill(sums.begin(), sums.end(), 0.0);
     std::fill(counts.begin(), counts.end(), 0);
     for (int64_t i = 0; i < n; ++i) {
@@ -106,7 +108,7 @@ void train_and_encode(const float* x, int64_t rows, int32_t dim, ProductQuantize
           std::copy(x + sample[i] * dim + m * pq.dsub, x + sample[i] * dim + m * pq.dsub + d,
                     sub.data() + i * d);
         float* c = pq.centroids.data() + m * kK * pq.dsub;
-        kmeans(sub.data(), ns, d, c, seed + 7919u * static_cast<uint64_t>(m + 1), o.niter);
+        kmeans(sub.data(), ns, d, c, seed + 7919u * static_cast<uint64_t>(m + 1), o.niter, o.check);
       },
       1);
   codes.assign(static_cast<size_t>(rows) * pq.nsubq, 0);

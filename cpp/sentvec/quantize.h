@@ -2,6 +2,7 @@
 // quantization (k-means sub-quantizers), as fastText's `quantize` does (.ftz output).
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "matrix.h"
 #include "model.h"
@@ -16,6 +17,9 @@ struct QuantizeOptions {
   uint64_t seed = 1234;
   int32_t max_points = 32768;  ///< k-means trains on at most this many sampled rows
   int32_t niter = 25;          ///< k-means iterations
+  /// Called between k-means iterations; may throw to abort (autotune's Ctrl-C). With
+  /// threads > 1 it runs on the worker threads.
+  std::function<void()> check;
 };
 
 /// Keeps the `cutoff` input rows with the largest L2 norms (words and n-gram buckets): kept

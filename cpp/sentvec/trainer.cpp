@@ -131,6 +131,9 @@ void run_training(Model& model, const std::string& input, const TrainOptions& op
 
 std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
   args.validate();
+  if (!args.autotune_validation_file.empty())
+    throw ArgError("option 'autotuneValidationFile': autotuning runs through autotune() "
+                   "(autotune.h), which trains many models; train() trains one");
   // fastText: without char n-grams and word n-grams there are no hashed rows at all.
   if (args.word_ngrams <= 1 && args.maxn == 0 && args.model != ModelName::kSent2vec)
     args.bucket = 0;

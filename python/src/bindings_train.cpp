@@ -168,13 +168,17 @@ TrainOptions python_train_options(py::object& callback, double poll_interval) {
 
 std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options,
                                 const std::string& input, py::object callback, double poll_interval) {
-  Args args = Args::from_options(model_from_str(kind), options_from_dict(options));
+  Args args = args_from_py(kind, options);
   TrainOptions opts = python_train_options(callback, poll_interval);
   py::gil_scoped_release nogil;
   return train(args, input, opts);
 }
 
 }  // namespace
+
+Args args_from_py(const std::string& kind, const py::dict& options) {
+  return Args::from_options(model_from_str(kind), options_from_dict(options));
+}
 
 py::object option_to_py(const OptionValue& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) return py::int_(*i);
