@@ -292,10 +292,18 @@ double score_trial(Run& run, Model& m, const Candidate& c, AutotuneTrial& rec) {
                       run.metric, run.metric_label);
 }
 
+/// The input rows a size-limited candidate keeps at most (each costs >= nsubq + 9 bytes).
+int64_t kept_rows(const Run& run, const Candidate& c) {
+  const int64_t rows = run.cost.data.nwords + (c.word_ngrams > 1 || c.maxn > 0 ? c.bucket : 0);
+  const int64_t per_row = (c.dim + c.dsub - 1) / c.dsub + 9;
+  return std::max<int64_t>(256, std::min(rows, run.size_limit / per_row));
+}
+
 /// Fits a candidate's epochs to what is left; false when not even one epoch fits.
 bool fit_budget(const Run& run, Candidate& c, bool first) {
-  const double extra = run.cost.evaluate(c) +
-                       (run.size_limit >= 0 ? run.cost.quantize(c, 32768) + run.cost.evaluate(c) : 0.0);
+  const double extra =
+      run.cost.evaluate(c) +
+      (run.size_limit >= 0 ? run.cost.quantize(c, kept_rows(run, c)) + run.cost.evaluate(c) : 0.0);
   // One trial takes at most a third of the budget (the first one: whatever is left), so
   // that the search always compares several configurations.
   const double cap = first ? run.remaining() : std::min(run.remaining(), run.opts.duration / 3.0 / run.wall_per_cost);
@@ -356,29 +364,6 @@ void one_trial(Run& run, Search& search) {
 
 // ---------------------------------------------------------------------------- entry point
 
-AutotuneOptions autotune_options(const Args& a) {
-  AutotuneOptions o;
-  o.validation_file = a.autotune_validation_file;
-  o.metric = a.autotune_metric;
-  o.predictions = a.autotune_predictions;
-  o.duration = a.autotune_duration;
-  o.model_size = a.autotune_model_size;
-  return o;
-}
-
-void check_autotune_options(const Args& a) {
-  const AutotuneOptions o = autotune_options(a);
-  if (o.validation_file.empty()) {
-    if (!o.model_size.empty())
-      throw ArgError("option 'autotuneModelSize' needs 'autotuneValidationFile' (it limits the size "
-                     "of an autotuned model); to shrink a trained model, quantize it");
-    if (o.metric != "f1")
-      throw ArgError("option 'autotuneMetric' needs 'autotuneValidationFile' (the file it is measured on)");
-    return;
-  }
-  check_options(a, o);
-}
-
 namespace {
 
 void check_options(const Args& base, const AutotuneOptions& o) {
@@ -433,6 +418,29 @@ int32_t find_label(const Dictionary& dict, const std::string& label, const std::
 }
 
 }  // namespace
+
+AutotuneOptions autotune_options(const Args& a) {
+  AutotuneOptions o;
+  o.validation_file = a.autotune_validation_file;
+  o.metric = a.autotune_metric;
+  o.predictions = a.autotune_predictions;
+  o.duration = a.autotune_duration;
+  o.model_size = a.autotune_model_size;
+  return o;
+}
+
+void check_autotune_options(const Args& a) {
+  const AutotuneOptions o = autotune_options(a);
+  if (o.validation_file.empty()) {
+    if (!o.model_size.empty())
+      throw ArgError("option 'autotuneModelSize' needs 'autotuneValidationFile' (it limits the size "
+                     "of an autotuned model); to shrink a trained model, quantize it");
+    if (o.metric != "f1")
+      throw ArgError("option 'autotuneMetric' needs 'autotuneValidationFile' (the file it is measured on)");
+    return;
+  }
+  check_options(a, o);
+}
 
 std::shared_ptr<Model> autotune(const Args& base, const std::string& input,
                                 const AutotuneOptions& opts, const AutotuneHooks& hooks,

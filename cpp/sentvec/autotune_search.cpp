@@ -49,16 +49,19 @@ std::string Candidate::describe(bool with_dsub) const {
 
 namespace {
 
-// Reference seconds per unit of work, fitted on one core of an x86-64-v3 machine (see
-// bench/bench_autotune.py --calibrate): the constants only set how much work a second of
+// Reference seconds per unit of work, fitted on the CPU time of one core of an x86-64-v3
+// machine (cooking: train, evaluate and quantize runs of several sizes): the constants only set how much work a second of
 // budget buys, so they affect which options fit, never reproducibility.
 constexpr double kPerInputValue = 1.1e-9;   // one feature row x one dimension, forward + backward
-constexpr double kPerOutputValue = 0.55e-9; // one output row x one dimension, forward + update
+constexpr double kPerOutputValue = 0.45e-9; // one output row x one dimension, forward + update
 constexpr double kPerToken = 25e-9;         // reading, hashing, the n-gram loop
 constexpr double kPerCorpusByte = 12e-9;    // the counting pass of every trial
-constexpr double kPerInitFloat = 1.0e-9;    // uniform initialisation of the input matrix
-constexpr double kPerKmeansValue = 0.5e-9;  // one point x centroid x dimension of k-means
-constexpr double kPerTrial = 0.01;          // fixed overhead
+constexpr double kPerInitFloat = 2.0e-9;     // uniform initialisation of the input matrix
+constexpr double kPerKmeansValue = 0.1e-9;  // one point x centroid x dimension of k-means
+constexpr double kPerKmeansPoint = 1.6e-9;  // one point x centroid of k-means
+constexpr double kPerEvalValue = 0.6e-9;    // one output row x dimension at prediction
+constexpr double kPerEvalRow = 15e-9;       // one output row at prediction (exp, top-k)
+constexpr double kPerTrial = 0.08;          // fixed overhead (the vocabulary table, threads)
 
 bool has_hashed_rows(const Candidate& c) { return c.word_ngrams > 1 || c.maxn > 0; }
 
@@ -94,14 +97,17 @@ double CostModel::evaluate(const Candidate& c) const {
   double out_rows = data.nlabels;
   if (loss == LossName::kHs) out_rows = 2.0 * std::max(1, k) * (std::log2(std::max(2, data.nlabels)) + 1.0);
   const double in = static_cast<double>(data.valid_words) * feats * c.dim * kPerInputValue * 0.5;
-  const double out = static_cast<double>(data.valid_lines) * out_rows * c.dim * kPerOutputValue * 0.5;
+  const double out = static_cast<double>(data.valid_lines) * out_rows * (c.dim * kPerEvalValue + kPerEvalRow);
   return in + out + static_cast<double>(data.valid_words) * kPerToken;
 }
 
 double CostModel::quantize(const Candidate& c, int64_t rows) const {
-  // k-means: 25 iterations over at most 32768 sampled rows, then every row is encoded.
+  // k-means: 25 iterations over at most 32768 sampled rows, then every row is encoded; each
+  // point-centroid distance costs a fixed part plus one per dimension of the sub-vector.
   const double sample = static_cast<double>(std::min<int64_t>(rows, 32768));
-  return (25.0 * sample + static_cast<double>(rows)) * 256.0 * c.dim * kPerKmeansValue;
+  const double nsubq = (c.dim + c.dsub - 1) / c.dsub;
+  return (25.0 * sample + static_cast<double>(rows)) * 256.0 * nsubq *
+         (kPerKmeansPoint + c.dsub * kPerKmeansValue);
 }
 
 // ---------------------------------------------------------------------------- search

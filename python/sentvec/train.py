@@ -14,6 +14,7 @@ import inspect
 from typing import Any, NamedTuple
 
 from . import _core
+from ._autotune import AutotuneResult
 from ._util import fspath
 from .model import Model
 
@@ -97,7 +98,13 @@ def _run(kind: str, given: dict[str, Any]) -> Model:
             return False
         return r is not False
 
-    return Model(_core.train(kind, given, path, poll if callback is not None else None))
+    hook = poll if callback is not None else None
+    if kind == "supervised" and given.get("autotuneValidationFile"):
+        core, result = _core.autotune(kind, given, path, hook)
+        model = Model(core)
+        model.autotune_result = AutotuneResult(result)
+        return model
+    return Model(_core.train(kind, given, path, hook))
 
 
 def train_unsupervised(*kargs: Any, **kwargs: Any) -> Model:
@@ -144,9 +151,21 @@ def train_supervised(*kargs: Any, **kwargs: Any) -> Model:
     callback : callable, optional
         As for ``train_unsupervised``: return ``False`` or raise ``StopIteration`` to stop early.
     {options}
-    ``bucket`` is unused, as in fastText, when ``wordNgrams <= 1`` and ``maxn == 0``. The
-    autotune options are accepted for compatibility; autotuning is not implemented, so setting
-    ``autotuneValidationFile`` raises ValueError.
+    ``bucket`` is unused, as in fastText, when ``wordNgrams <= 1`` and ``maxn == 0``.
+
+    Autotune: with ``autotuneValidationFile``, many models are trained with options searched
+    around the given ones (lr, epoch, dim, wordNgrams, bucket, minn/maxn; with
+    ``autotuneModelSize`` also the quantization) and the one with the best ``autotuneMetric``
+    on the validation file is returned, with ``model.autotune_result`` (the chosen options,
+    the score and every trial). ``autotuneMetric``: ``"f1"``, ``"f1:LABEL"``,
+    ``"precisionAtRecall:X[:LABEL]"`` or ``"recallAtPrecision:X[:LABEL]"`` (X in percent);
+    ``autotunePredictions``: k of the validation predictions (-1: every label);
+    ``autotuneModelSize``: e.g. ``"2M"`` (10^6 bytes): the returned model is quantized when
+    needed so that ``save_model`` writes at most that many bytes. With ``thread=1`` the
+    ``autotuneDuration`` budget is counted in estimated work ("reference seconds" of one
+    unloaded core), so two runs with the same ``seed`` choose the same options and give
+    byte-identical files; with more threads it is wall time, as in fastText. The callback sees
+    the progress of the whole search; returning ``False`` stops it with the best model so far.
 
     Returns
     -------

@@ -242,8 +242,8 @@ def test_option_names(tiny_corpus, tiny_labelled):
         sentvec.train_unsupervised(tiny_corpus, **dict(UNSUP, dim="10"))
     with pytest.raises(TypeError, match="multiple"):
         sentvec.train_supervised(tiny_labelled, minCount=1, min_count=1)
-    with pytest.raises(ValueError, match="autotune"):
-        sentvec.train_supervised(tiny_labelled, autotuneValidationFile=str(tiny_labelled))
+    with pytest.raises(ValueError, match="autotune"):  # autotune works (test_autotune.py); bad options fail
+        sentvec.train_supervised(tiny_labelled, autotuneValidationFile=str(tiny_labelled), autotuneMetric="f2")
     # official aliases and positional order
     m = sentvec.train_supervised(tiny_labelled, 0.5, 8, min_count=2, word_ngrams=2, lr_update_rate=50,
                                  thread=1, verbose=0, epoch=1, bucket=1000)
