@@ -156,9 +156,15 @@ void read_entry(Cursor& c, const Layout& L, int32_t i, int64_t* total, Entry& e)
 
 // Every word's char n-grams are computed when the dictionary is installed, so a small file
 // can ask for a lot of work: one long "word" with a wide n-gram range, or many words with
-// minn 1. Bound the subword ids and the bytes hashed per byte of input, with what any real
-// model needs: each id costs 4 bytes and each word at least 10 bytes of file plus its rows.
+// minn 1 and maxn 64 (a 100 KB file asked for 6.4 million ids, 50 MB, and 2.8 s of hashing).
+// The work is bounded per byte of input: at most kIdsPerByte subword ids (4 bytes each) and
+// kHashedPerByte bytes hashed per byte of file, beyond a small floor that any tiny model fits.
+// Real models are far below: a word costs at least 10 bytes of dictionary plus its matrix rows,
+// and fastText's 3..6 range gives about 4 ids per character (golden and gensim models: < 0.5
+// ids per byte). Computing the lists lazily would only move the same work to the queries.
 // Returns the number of subword ids the dictionary will hold (char n-grams only).
+constexpr uint64_t kIdsPerByte = 4, kIdsFloor = uint64_t(1) << 20;
+constexpr uint64_t kHashedPerByte = 64, kHashedFloor = uint64_t(1) << 24;
 uint64_t check_subword_budget(const Cursor& c, const std::vector<Entry>& entries, const Args& a,
                               bool eos_subwords) {
   if (a.maxn <= 0 || a.bucket <= 0) return 0;
@@ -173,8 +179,8 @@ uint64_t check_subword_budget(const Cursor& c, const std::vector<Entry>& entries
     }
   }
   const uint64_t fsize = static_cast<uint64_t>(c.size());
-  const uint64_t max_ids = std::max<uint64_t>(uint64_t(1) << 24, 32 * fsize);
-  const uint64_t max_hashed = std::max<uint64_t>(uint64_t(1) << 28, 256 * fsize);
+  const uint64_t max_ids = std::max(kIdsFloor, kIdsPerByte * fsize);
+  const uint64_t max_hashed = std::max(kHashedFloor, kHashedPerByte * fsize);
   if (ids > max_ids || hashed > max_hashed)
     c.fail("the dictionary's character n-grams (minn " + std::to_string(a.minn) + ", maxn " +
            std::to_string(a.maxn) + ") would need " + std::to_string(ids) +
