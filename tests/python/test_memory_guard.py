@@ -319,3 +319,5 @@ def test_mapped_load_still_checks_the_dictionary(tmp_path, small_budget):
         sentvec.load_model(p, mmap=True)
     msg = str(e.value)
     assert f"loading the dictionary of {p} needs" in msg and "mmap=True" not in msg
+    # the figures explain a mapped load: the matrices are mapped, not counted as copied
+    assert "of matrices are mapped, not copied" in msg
