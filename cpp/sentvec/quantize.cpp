@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "line_reader.h"
 #include "parallel.h"
 #include "rng.h"
 #include "tokenizer.h"
@@ -241,25 +242,65 @@ void prune_input(Model& m, int64_t cutoff) {
   m.reset_caches();
 }
 
-void quantize_model(Model& m, const QuantizeOptions& o) {
+void check_quantizable(const Model& m, const QuantizeRequest& r) {
   if (!m.is_supervised())
     throw ArgError("quantize supports supervised models only (as fastText: \"For now we only "
                    "support quantization of supervised models\")");
   if (m.input.quantized()) throw ArgError("the model is already quantized");
-  if (o.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(o.dsub) + ")");
-  if (o.qout && m.output.rows() < kK)
+  if (r.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(r.dsub) + ")");
+  if (r.cutoff < 0) throw ArgError("cutoff must be >= 0 (got " + std::to_string(r.cutoff) + ")");
+  if (r.thread && *r.thread < 1) throw ArgError("thread must be >= 1 (got " + std::to_string(*r.thread) + ")");
+  const int64_t rows = m.input.rows();
+  const int64_t kept = (r.cutoff > 0 && r.cutoff < rows) ? r.cutoff : rows;
+  if (kept < kK)
+    throw ArgError("Matrix too small for quantization, must have at least 256 rows: the input "
+                   "matrix would have " + std::to_string(kept) + (kept == r.cutoff ? " (cutoff)" : "") +
+                   " rows");
+  if (r.qout && m.output.quantized()) throw ArgError("the output matrix is already quantized");
+  if (r.qout && m.output.rows() < kK)
     throw ArgError("qout: Matrix too small for quantization, must have at least 256 rows; the "
                    "output matrix has " + std::to_string(m.output.rows()) +
                    " (one per label): quantize without qout");
+  if (!r.retrain) return;
+  if (r.input.empty())
+    throw ArgError("Need input file path if retraining (quantize(input=..., retrain=True))");
+  if (r.epoch && *r.epoch < 1) throw ArgError("epoch must be >= 1 (got " + std::to_string(*r.epoch) + ")");
+  if (r.lr && !(*r.lr > 0)) throw ArgError("lr must be > 0 (got " + std::to_string(*r.lr) + ")");
+  if (r.verbose && *r.verbose < 0)
+    throw ArgError("verbose must be >= 0 (got " + std::to_string(*r.verbose) + ")");
+}
+
+void quantize_model(Model& m, const QuantizeOptions& o) {
+  QuantizeRequest r;
+  r.qout = o.qout;
+  r.dsub = o.dsub;
+  check_quantizable(m, r);
   QuantMatrix qin = quantize_matrix(*m.input.dense(), o);
   if (o.qout) {
-    if (m.output.quantized()) throw ArgError("the output matrix is already quantized");
     QuantizeOptions oo = o;
     oo.seed = o.seed + 1000003u;
     m.output = AnyMatrix(quantize_matrix(*m.output.dense(), oo));
   }
   m.input = AnyMatrix(std::move(qin));
   m.reset_caches();
+}
+
+void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts) {
+  check_quantizable(m, r);
+  if (r.retrain) {
+    LineReader probe(r.input);  // a missing corpus fails before any change
+  }
+  QuantizeOptions o;
+  o.dsub = r.dsub;
+  o.qnorm = r.qnorm;
+  o.qout = r.qout;
+  o.threads = r.thread.value_or(r.retrain ? default_threads() : 0);
+  o.seed = m.args.seed + 1234;  // fastText's k-means seed is fixed; ours follows the model's
+  prune_input(m, r.cutoff);
+  if (r.retrain)
+    retrain(m, r.input, r.epoch.value_or(m.args.epoch), r.lr.value_or(m.args.lr), o.threads,
+            r.verbose.value_or(m.args.verbose), topts);
+  quantize_model(m, o);
 }
 
 }  // namespace sentvec

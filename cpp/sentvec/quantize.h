@@ -3,9 +3,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "matrix.h"
 #include "model.h"
+#include "trainer.h"
 
 namespace sentvec {
 
@@ -30,7 +33,30 @@ void prune_input(Model& m, int64_t cutoff);
 /// Product-quantizes a dense matrix (throws ArgError when it has fewer than 256 rows).
 QuantMatrix quantize_matrix(const DenseMatrix& d, const QuantizeOptions& o);
 
-/// Quantizes a dense supervised model in place: input (and output when qout).
+/// Quantizes a dense supervised model in place: input (and output when qout). Checks as
+/// check_quantizable (for `cutoff` 0).
 void quantize_model(Model& m, const QuantizeOptions& o);
+
+/// What fastText's Model.quantize takes (its Python package's defaults).
+struct QuantizeRequest {
+  int64_t cutoff = 0;               ///< keep this many input rows (0: all)
+  bool qout = false;
+  bool qnorm = false;
+  int32_t dsub = 2;
+  std::optional<int32_t> thread;    ///< unset: cpu count - 1 to retrain, every core for k-means
+  bool retrain = false;             ///< train the pruned model on `input` before quantizing
+  std::string input;
+  std::optional<int32_t> epoch;     ///< unset: the model's
+  std::optional<double> lr;         ///< unset: the model's
+  std::optional<int32_t> verbose;   ///< unset: the model's
+};
+
+/// The one place quantization's arguments and the model's state are checked; ArgError names
+/// what is wrong. Nothing has changed when it throws.
+void check_quantizable(const Model& m, const QuantizeRequest& r);
+
+/// fastText's quantize: check_quantizable, then prune to `cutoff` rows, retrain if asked
+/// (`topts` polls for Ctrl-C), product-quantize (k-means seeded from the model's seed).
+void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts = {});
 
 }  // namespace sentvec

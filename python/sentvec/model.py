@@ -384,29 +384,7 @@ class Model:
         FloatingPointError
             ``retrain=True`` and retraining diverged (lower ``lr``).
         """
-        self._require_supervised("quantize (fastText quantizes supervised models only)")
-        for name, v in (("qout", qout), ("retrain", retrain), ("qnorm", qnorm)):
-            if not isinstance(v, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, not {type(v).__name__}")
-        cutoff = check_int(cutoff, "cutoff", 0)
-        dsub = check_int(dsub, "dsub", 1)
-        threads = 0 if thread is None else check_int(thread, "thread", 1)
-        path = ""
-        if retrain:
-            if input is None:
-                raise ValueError("Need input file path if retraining (quantize(input=..., retrain=True))")
-            from .train import _default_threads
-
-            path = fspath(input, "input")
-            epoch = self._args.get("epoch", 5) if epoch is None else check_int(epoch, "epoch", 1)
-            lr = float(self._args.get("lr", 0.1) if lr is None else lr)
-            if not lr > 0:
-                raise ValueError(f"lr must be > 0 (got {lr})")
-            verbose = self._args.get("verbose", 2) if verbose is None else check_int(verbose, "verbose", 0)
-            threads = threads or _default_threads()
-        _core.quantize(self.f, cutoff, bool(qout), bool(qnorm), dsub, threads,
-                       int(self._args.get("seed", 0) or 0) + 1234, path, bool(retrain),
-                       int(epoch or 5), float(lr or 0.1), int(verbose or 0))
+        _core.quantize(self.f, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm)
         for cache in ("_words_cache", "_labels_cache"):
             self.__dict__.pop(cache, None)
         self._source = None  # no longer the file's content: pickles as bytes

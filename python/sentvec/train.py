@@ -43,10 +43,6 @@ def defaults_for(kind: str) -> dict[str, Any]:
     return {o["name"]: o["defaults"][kind] for o in options_for(kind)}
 
 
-def _default_threads() -> int:
-    return int(_core.option_defaults("supervised")["thread"])
-
-
 def _positional(kind: str) -> tuple[str, ...]:
     return ("input", *(o["name"] for o in options_for(kind) if o["positional"]))
 

@@ -19,10 +19,9 @@ import sentvec
 PKG_DIR = Path(sentvec.__file__).resolve().parent
 PKG_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(sentvec.__file__)))  # where _core is
 
-#: Cycles known and owned elsewhere (issue 9, the option-table work): model <-> train through
-#: ``from .train import _default_threads`` inside ``Model.quantize``. Listed here so that any
-#: other cycle fails; remove the entry when the cycle is gone (the test then insists).
-KNOWN_CYCLES = {frozenset({"sentvec.model", "sentvec.train"})}
+#: Cycles known and owned elsewhere; any other cycle fails. Remove an entry when the cycle is
+#: gone (the test then insists). model <-> train is gone: quantize is orchestrated in C++.
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _module_name(path: Path) -> str:
