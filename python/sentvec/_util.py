@@ -33,13 +33,6 @@ def check_str(value: Any, what: str) -> str:
     return value
 
 
-def check_line(text: Any, what: str = "text") -> str:
-    check_str(text, what)
-    if "\n" in text:
-        raise ValueError(f"{what} must be one line: it contains '\\n' (call with a list for several lines)")
-    return text
-
-
 def check_int(value: Any, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int,)) and not hasattr(value, "__index__"):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")

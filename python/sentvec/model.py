@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -12,24 +11,14 @@ import numpy as np
 from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
 from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
-from ._util import check_errors, check_int, check_line, check_str, check_threads, fspath
+from ._util import check_errors, check_int, check_str, check_threads, fspath
 from .meter import Meter
 
 
 def tokenize(text: str) -> list[str]:
     """fastText's tokenizer: split on space, tab, vertical tab, form feed, carriage return and NUL;
-    each newline becomes the end-of-sentence token ``</s>``."""
-    check_str(text, "text")
-    out: list[str] = []
-    for part in text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"):
-        out.extend(t for t in _TOKEN_SPLIT.split(part) if t)
-        out.append("</s>")
-    if not text.endswith("\n"):
-        out.pop()
-    return out
-
-
-_TOKEN_SPLIT = re.compile("[ \t\v\f\r\0]+")
+    each newline becomes the end-of-sentence token ``</s>`` (in C++: the tokenizer training uses)."""
+    return _core.tokenize(text)
 
 
 def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
@@ -166,7 +155,7 @@ class Model:
 
     def get_sentence_vector(self, text: str) -> np.ndarray:
         """Vector of one line of text, by the rule of the model's kind (fastText or sent2vec)."""
-        return self.f.sentence_vector(check_line(text))
+        return self.f.sentence_vector(text)  # one line: checked in C++
 
     def embed_sentences(self, sentences: Sequence[str], threads: int | None = None,
                         on_newline: str = "error") -> np.ndarray:
@@ -182,10 +171,7 @@ class Model:
         elif on_newline == "split":
             lines, starts = split_lines(sentences, "sentences")
             return mean_rows(self.f.embed_sentences(lines, check_threads(threads)), starts).astype(np.float32)
-        for i, s in enumerate(sentences):
-            if isinstance(s, str) and "\n" in s:
-                raise ValueError(f"sentences[{i}] contains '\\n': one sentence per item")
-        return self.f.embed_sentences(sentences, check_threads(threads))
+        return self.f.embed_sentences(sentences, check_threads(threads))  # one line each: checked in C++
 
     def embed_file(
         self,
@@ -272,10 +258,9 @@ class Model:
         errors = check_errors(on_unicode_error)
         if check_on_newline(on_newline) != "error":
             return self._predict_documents(text, k, threshold, errors, check_threads(threads), on_newline)
-        if isinstance(text, (list, tuple)):
-            lines = [check_line(t, f"text[{i}]") for i, t in enumerate(text)]
-            return self.f.predict_batch(lines, k, threshold, errors, check_threads(threads))
-        return self.f.predict(check_line(text), k, threshold, errors)
+        if isinstance(text, (list, tuple)):  # every item one line: checked in C++
+            return self.f.predict_batch(text, k, threshold, errors, check_threads(threads))
+        return self.f.predict(text, k, threshold, errors)
 
     def _predict_documents(self, text, k: int, threshold: float, errors: str, threads: int, on_newline: str):
         docs = list(text) if isinstance(text, (list, tuple)) else [check_str(text, "text")]
@@ -337,20 +322,7 @@ class Model:
         too) and "</s>" in words, the labels of the dictionary in labels. A list of lines gives
         (list of word lists, list of label lists)."""
         check_errors(on_unicode_error)
-        if isinstance(text, (list, tuple)):
-            pairs = [self.get_line(t, on_unicode_error) for t in text]
-            return [p[0] for p in pairs], [p[1] for p in pairs]
-        check_line(text)
-        prefix, nwords = self._args["label"], self.f.nwords
-        words, labels = [], []
-        for tok in tokenize(text + "\n"):
-            wid = self.f.get_word_id(tok)
-            is_label = wid >= nwords if wid >= 0 else tok.startswith(prefix)
-            if not is_label:
-                words.append(tok)
-            elif wid >= 0:
-                labels.append(tok)
-        return words, labels
+        return self.f.get_line(text)  # fastText's getLine, in C++
 
     def quantize(
         self,

@@ -35,34 +35,6 @@ py::tuple vec_to_python(VecFile&& v) {
 
 void bind_serving(py::module_& mod) {
   mod.def(
-      "read_vec",
-      [](const std::string& path) {
-        VecFile v;
-        {
-          py::gil_scoped_release nogil;
-          v = read_vec(path);
-        }
-        return vec_to_python(std::move(v));
-      },
-      py::arg("path"),
-      "Reads a text .vec file: (words, float32 array of shape (n, dim)). Raises FormatError "
-      "or OSError naming the file.");
-  mod.def(
-      "parse_vec_bytes",
-      [](const py::buffer& data, const std::string& name) {
-        py::buffer_info info = data.request();
-        if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
-          throw py::value_error("data must be a contiguous bytes-like object");
-        VecFile v;
-        {
-          py::gil_scoped_release nogil;
-          v = parse_vec(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size), name);
-        }
-        return vec_to_python(std::move(v));
-      },
-      py::arg("data"), py::arg("name") = "<bytes>",
-      "read_vec over bytes in memory (tests, fuzzing).");
-  mod.def(
       "load_model_bytes",
       [](const py::buffer& data, const std::string& name, bool mmap) {
         py::buffer_info info = data.request();  // C-contiguous bytes (bytes, memoryview slices)
@@ -81,7 +53,38 @@ void bind_serving(py::module_& mod) {
       },
       py::arg("data"), py::arg("name") = "<bytes>", py::arg("mmap") = false,
       "Loads a model from bytes in memory (tests, fuzzing); `mmap` makes views into the copy.");
-  mod.def(
+}
+
+void bind_serving_testing(py::module_& testing) {
+  testing.def(
+      "read_vec",
+      [](const std::string& path) {
+        VecFile v;
+        {
+          py::gil_scoped_release nogil;
+          v = read_vec(path);
+        }
+        return vec_to_python(std::move(v));
+      },
+      py::arg("path"),
+      "Reads a text .vec file: (words, float32 array of shape (n, dim)). Raises FormatError "
+      "or OSError naming the file.");
+  testing.def(
+      "parse_vec_bytes",
+      [](const py::buffer& data, const std::string& name) {
+        py::buffer_info info = data.request();
+        if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
+          throw py::value_error("data must be a contiguous bytes-like object");
+        VecFile v;
+        {
+          py::gil_scoped_release nogil;
+          v = parse_vec(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size), name);
+        }
+        return vec_to_python(std::move(v));
+      },
+      py::arg("data"), py::arg("name") = "<bytes>",
+      "read_vec over bytes in memory (tests, fuzzing).");
+  testing.def(
       "memory_budget",
       [](const std::string& proc, const std::string& cg) {
         MemoryBudget b = read_memory_budget(proc, cg);

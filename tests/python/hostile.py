@@ -156,7 +156,7 @@ def random_files(n: int, seed: int = 2) -> dict:
             struct.pack_into("<ii", buf, 0, MAGIC, int(rng.integers(10, 13)))
         try_load(bytes(buf), f"random{i}", stats)
         try:
-            _core.parse_vec_bytes(bytes(buf), f"random{i}.vec")
+            _core._testing.parse_vec_bytes(bytes(buf), f"random{i}.vec")
         except ALLOWED:
             pass
     return stats
@@ -169,7 +169,7 @@ def vec_mutants(data: bytes, name: str, n: int, seed: int = 3) -> dict:
     step = max(1, len(data) // 400)
     for cut in list(range(min(len(data), 200))) + list(range(200, len(data), step)):
         try:
-            _core.parse_vec_bytes(view[:cut], f"{name}[:{cut}]")
+            _core._testing.parse_vec_bytes(view[:cut], f"{name}[:{cut}]")
             stats["loaded"] += 1
         except ALLOWED:
             stats["rejected"] += 1
@@ -178,7 +178,7 @@ def vec_mutants(data: bytes, name: str, n: int, seed: int = 3) -> dict:
         for _ in range(int(rng.integers(1, 5))):
             buf[int(rng.integers(0, len(buf)))] = int(rng.choice(list(b" \n\r\t0123456789e-.x\0\xff")))
         try:
-            _core.parse_vec_bytes(bytes(buf), f"{name}~{i}")
+            _core._testing.parse_vec_bytes(bytes(buf), f"{name}~{i}")
             stats["loaded"] += 1
         except ALLOWED:
             stats["rejected"] += 1

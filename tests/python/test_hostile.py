@@ -185,7 +185,7 @@ def test_not_regular_files(tmp_path):
         with pytest.raises(OSError, match="not a regular file"):
             sentvec.load_model("/dev/zero")
         with pytest.raises(OSError, match="not a regular file"):
-            _core.read_vec("/dev/zero")
+            _core._testing.read_vec("/dev/zero")
 
 
 # ------------------------------------------------------------------------------ .vec
@@ -193,7 +193,7 @@ def test_read_vec_round_trip(tmp_path):
     m = sentvec.load_model(FTZ)
     p = tmp_path / "v.vec"
     m.save_vectors(p)
-    words, mat = _core.read_vec(str(p))
+    words, mat = _core._testing.read_vec(str(p))
     assert words == m.get_words()
     assert mat.shape == (len(words), m.get_dimension())
     np.testing.assert_allclose(mat[:20], m.get_word_vectors(words[:20]), atol=1e-4)
@@ -218,20 +218,20 @@ def test_bad_vec_files(tmp_path, text, what):
     p = tmp_path / "bad.vec"
     p.write_bytes(text)
     with pytest.raises(sentvec.FormatError, match=what) as e:
-        _core.read_vec(str(p))
+        _core._testing.read_vec(str(p))
     assert str(p) in str(e.value)
 
 
 def test_vec_mutants():
     data = "4 3\n</s> 0.1 0.2 0.3 \nthe 1 2 3 \ncafé -1e-05 2.5 3 \nx 0 0 0 \n".encode()
-    assert _core.parse_vec_bytes(data)[1].shape == (4, 3)
+    assert _core._testing.parse_vec_bytes(data)[1].shape == (4, 3)
     s = hostile.vec_mutants(data * 1, "small.vec", 300)
     assert s["rejected"] > 0 and s["loaded"] > 0
 
 
 def test_missing_vec_file(tmp_path):
     with pytest.raises(FileNotFoundError) as e:
-        _core.read_vec(str(tmp_path / "nope.vec"))
+        _core._testing.read_vec(str(tmp_path / "nope.vec"))
     assert e.value.errno == errno.ENOENT and "nope.vec" in str(e.value)
 
 

@@ -59,7 +59,7 @@ def test_no_limit(tmp_path):
     proc = fake_proc(tmp_path, 8 * 1024 * 1024, ["0::/"])
     cg = tmp_path / "cg"
     put(cg, "/", memory__max="max", memory__current=123456)
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["mem_available"] == 8 * GiB
     assert b["cgroup_room"] == -1 and b["rlimit_room"] == -1
     assert b["room"] == 8 * GiB
@@ -68,7 +68,7 @@ def test_no_limit(tmp_path):
 
 def test_nothing_known(tmp_path):
     proc = fake_proc(tmp_path, None, [])
-    b = _core.memory_budget(str(proc), str(tmp_path / "none"))
+    b = _core._testing.memory_budget(str(proc), str(tmp_path / "none"))
     assert b["room"] == -1  # unknown: the guard lets the load go ahead
 
 
@@ -76,7 +76,7 @@ def test_cgroup_v2_limit(tmp_path):
     proc = fake_proc(tmp_path, 16 * 1024 * 1024, ["0::/user.slice/app.service"])
     cg = tmp_path / "cg"
     put(cg, "/user.slice/app.service", memory__max=2 * GiB, memory__current=GiB // 2)
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["cgroup_room"] == GiB + GiB // 2
     assert b["cgroup_limit"] == 2 * GiB
     assert b["cgroup_source"].endswith("user.slice/app.service/memory.max")
@@ -92,7 +92,7 @@ def test_cgroup_v2_max_and_nested(tmp_path):
     put(cg, "/a/b", memory__max=8 * GiB, memory__current=200 * MiB)
     put(cg, "/a", memory__max=GiB, memory__current=300 * MiB)
     put(cg, "/", memory__current=5 * GiB)  # the root has no memory.max
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["cgroup_room"] == GiB - 300 * MiB
     assert b["cgroup_source"] == str(cg / "a" / "memory.max")
 
@@ -103,7 +103,7 @@ def test_cgroup_v2_reclaimable_page_cache(tmp_path):
     put(cg, "/job", memory__max=GiB, memory__current=900 * MiB)
     (cg / "job" / "memory.stat").write_text(
         f"anon {100 * MiB}\nfile {800 * MiB}\nactive_file {200 * MiB}\ninactive_file {600 * MiB}\n")
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["cgroup_room"] == GiB - 300 * MiB  # inactive file pages do not count as used
 
 
@@ -116,7 +116,7 @@ def test_cgroup_v1_limit_nested_and_unlimited(tmp_path):
     put(cg, "/memory/docker", memory__limit_in_bytes=3 * GiB, memory__usage_in_bytes=GiB)
     (cg / "memory" / "docker" / "memory.stat").write_text(
         f"cache 0\ninactive_file {10 * MiB}\ntotal_inactive_file {512 * MiB}\n")
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["cgroup_room"] == 3 * GiB - (GiB - 512 * MiB)
     assert b["cgroup_source"].endswith("memory/docker/memory.limit_in_bytes")
     assert b["room"] == b["cgroup_room"]
@@ -132,7 +132,7 @@ def test_cgroup_v1_container_sees_its_own_subtree(tmp_path):
     cg = tmp_path / "cg"
     put(cg, "/memory/worker", memory__limit_in_bytes=GiB, memory__usage_in_bytes=100 * MiB)
     put(cg, "/memory", memory__limit_in_bytes=4 * GiB, memory__usage_in_bytes=100 * MiB)
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["cgroup_room"] == GiB - 100 * MiB
     assert b["cgroup_source"] == str(cg / "memory" / "worker" / "memory.limit_in_bytes")
 
@@ -141,7 +141,7 @@ def test_memavailable_smaller_than_cgroup(tmp_path):
     proc = fake_proc(tmp_path, 512 * 1024, ["0::/"])
     cg = tmp_path / "cg"
     put(cg, "/", memory__max=4 * GiB, memory__current=0)
-    b = _core.memory_budget(str(proc), str(cg))
+    b = _core._testing.memory_budget(str(proc), str(cg))
     assert b["room"] == 512 * MiB
 
 
@@ -149,7 +149,7 @@ def test_rlimits(tmp_path):
     limits = LIMITS.format(data="unlimited", asl=2 * GiB)
     status = "Name:\tpython3\nVmPeak:\t  900000 kB\nVmSize:\t  524288 kB\nVmData:\t  100000 kB\n"
     proc = fake_proc(tmp_path, 16 * 1024 * 1024, [], limits=limits, status=status)
-    b = _core.memory_budget(str(proc), str(tmp_path / "none"))
+    b = _core._testing.memory_budget(str(proc), str(tmp_path / "none"))
     assert b["rlimit_source"] == "RLIMIT_AS"
     assert b["rlimit_limit"] == 2 * GiB
     assert b["rlimit_room"] == 2 * GiB - 512 * MiB
@@ -157,15 +157,15 @@ def test_rlimits(tmp_path):
     # RLIMIT_DATA, when tighter, wins.
     limits = LIMITS.format(data=GiB, asl="unlimited")
     proc = fake_proc(tmp_path / "2", 16 * 1024 * 1024, [], limits=limits, status=status)
-    b = _core.memory_budget(str(proc), str(tmp_path / "none"))
+    b = _core._testing.memory_budget(str(proc), str(tmp_path / "none"))
     assert b["rlimit_source"] == "RLIMIT_DATA"
     assert b["rlimit_room"] == GiB - 100000 * 1024
 
 
 def test_human_bytes():
-    assert _core.human_bytes(512) == "512 B"
-    assert _core.human_bytes(1536) == "1.5 KiB"
-    assert _core.human_bytes(3 * GiB) == "3.0 GiB"
+    assert _core._testing.human_bytes(512) == "512 B"
+    assert _core._testing.human_bytes(1536) == "1.5 KiB"
+    assert _core._testing.human_bytes(3 * GiB) == "3.0 GiB"
 
 
 # ------------------------------------------------------------------------------ the guard
@@ -181,13 +181,13 @@ def small_budget(tmp_path, monkeypatch):
 
 def test_check_memory_message(small_budget):
     with pytest.raises(MemoryError) as e:
-        _core.check_memory(3 * GiB, "loading big.bin")
+        _core._testing.check_memory(3 * GiB, "loading big.bin")
     msg = str(e.value)
     assert "loading big.bin needs 3.0 GiB" in msg
     assert "only 1.0 MiB is available" in msg
     assert "MemAvailable 1.0 MiB" in msg and "cgroup room 1.0 MiB of a 64.0 MiB limit" in msg
     assert "mmap=True" in msg
-    _core.check_memory(512 * 1024, "loading small.bin")  # fits
+    _core._testing.check_memory(512 * 1024, "loading small.bin")  # fits
 
 
 def test_load_model_refuses_with_clear_error(tmp_path, small_budget):

@@ -85,7 +85,7 @@ def test_ngram_ids_shape_and_errors():
 
 def test_fasttext_scheme_is_the_polynomial():
     toks = ["hello", "wörld", "x"]
-    h = [sentvec._core.fnv1a32(t.encode()) for t in toks]
+    h = [sentvec._core._testing.fnv1a32(t.encode()) for t in toks]
     h = [x - (1 << 32) if x >= 1 << 31 else x for x in h]  # fastText widens int32 sign-extended
     mask = (1 << 64) - 1
     k01 = ((h[0] & mask) * 116049371 + (h[1] & mask)) & mask
