@@ -872,6 +872,11 @@ def test_autotune_flags_reach_the_training_api(monkeypatch, tmp_path, capsys):
     }
     assert seen["input"] == "t.txt" and seen["thread"] == 1
     assert "autotune: best options: -lr 0.5 -dim 20" in capsys.readouterr().err
+    # with a size limit the model is quantized and, as fastText names it, saved as <output>.ftz
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ftz", "m.vec"]
+    rc = cli.main(["supervised", "-input", "t.txt", "-output", str(tmp_path / "n"), "-autotune-validation",
+                   "v.txt"])
+    assert rc == 0 and (tmp_path / "n.bin").exists() and not (tmp_path / "n.ftz").exists()
 
 
 @needs_training

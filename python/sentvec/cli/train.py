@@ -67,11 +67,13 @@ def train_command(kind: str, pos: list[str], opts: dict[str, Any]) -> int:
     out_dir = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(out_dir):
         raise CommandError(f"cannot write {output}.bin: folder {out_dir} does not exist")
+    # As fastText: a size limit for autotune means a quantized model, saved as <output>.ftz.
+    quantized = bool(opts.get("autotuneValidationFile") and opts.get("autotuneModelSize"))
     model = _train(kind, inp, opts)
     _report_autotune(model)
-    model.save_model(output + ".bin")
-    model.save_vectors(output + ".vec")
-    written = [output + ".bin", output + ".vec"]
+    written = [output + (".ftz" if quantized else ".bin"), output + ".vec"]
+    model.save_model(written[0])
+    model.save_vectors(written[1])
     if save_output:
         model.save_vectors(output + ".output", which="output")
         written.append(output + ".output")
