@@ -46,7 +46,7 @@ struct Unaligned {
   std::vector<unsigned char> bytes;
   const float* p;
   Unaligned(const std::vector<float>& v, size_t offset) : bytes(v.size() * 4 + 8) {
-    std::memcpy(bytes.data() + offset, v.data(), v.size() * 4);
+    if (!v.empty()) std::memcpy(bytes.data() + offset, v.data(), v.size() * 4);
     p = reinterpret_cast<const float*>(bytes.data() + offset);
   }
 };
