@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI step for the serving guarantees (run by .ci/run after pytest; about 3-5 minutes on 2 cores):
-#  1. the C++ tests in tests/cpp, built with AddressSanitizer + UndefinedBehaviorSanitizer and
-#     run over the golden models (loads by copy and by mapping, queries, truncation and bit-flip
+#  1. the C++ tests in tests/cpp, built with AddressSanitizer + UndefinedBehaviorSanitizer, run
+#     at every SIMD level the CPU has (SENTVEC_SIMD; test_simd checks each level's kernels
+#     against scalar), over the golden models (loads by copy and by mapping, queries, truncation and bit-flip
 #     sweeps: mapped rows are unaligned, so UBSan's alignment check matters);
 #  2. coverage-guided fuzzing (libFuzzer) of the .bin/.ftz and .vec readers, 60 s in all.
 # Fuzzing needs clang; when it is missing it is installed with apt-get if this runs as root,
@@ -49,13 +50,20 @@ gdata=$(python3 -c 'import gensim, os; print(os.path.join(os.path.dirname(gensim
 for m in lee_fasttext.bin lee_fasttext_new.bin cp852_fasttext.bin; do
   [ -n "$gdata" ] && [ -f "$gdata/$m" ] && models+=("$gdata/$m")
 done
+# Every C++ test at every SIMD level this CPU has (test_simd walks the levels itself), so the
+# sanitizers see the vector kernels as well as the scalar ones.
+levels=$("$bdir/test_simd" --levels)
 for t in "${tests[@]}"; do
-  echo "serve checks: $t under ASan+UBSan"
-  if [ "$t" = test_serving ]; then
-    SENTVEC_TEST_FLIPS=100 "$bdir/$t" "${models[@]}" | tail -n 30
-  else
-    "$bdir/$t" | tail -n 30
-  fi
+  for level in $levels; do
+    [ "$t" = test_simd ] && [ "$level" != scalar ] && continue
+    [ "$t" = test_simd ] && level=
+    echo "serve checks: $t under ASan+UBSan${level:+ at SENTVEC_SIMD=$level}"
+    if [ "$t" = test_serving ]; then
+      SENTVEC_SIMD=$level SENTVEC_TEST_FLIPS=100 "$bdir/$t" "${models[@]}" | tail -n 30
+    else
+      SENTVEC_SIMD=$level "$bdir/$t" | tail -n 30
+    fi
+  done
 done
 
 if [ "$fuzz" = ON ]; then

@@ -3,16 +3,33 @@
 #include <algorithm>
 #include <cmath>
 
-#include "model.h"  // build_huffman
-
 namespace sentvec {
+
+namespace {
+
+// fastText's log with a floor: log(x + 1e-5).
+inline float std_log(float x) { return std::log(x + 1e-5f); }
+
+inline bool heap_cmp(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
+  return a.first > b.first;  // min-heap on score
+}
+
+// One output row's dot with h, through the kernels when the matrix is dense.
+inline float row_dot(const AnyMatrix& out, const simd::Kernels& kern, const float* h, int64_t i) {
+  if (const DenseMatrix* d = out.dense()) return kern.dot(h, d->row(i), d->cols());
+  return out.dot_row(h, i);
+}
+
+}  // namespace
+
+// ---- shared tables and top-k ---------------------------------------------------------------
 
 const MathTables& MathTables::get() {
   static const MathTables t;
   return t;
 }
 
-MathTables::MathTables() {
+MathTables::MathTables() : view_{sigmoid_, log_} {
   for (int32_t i = 0; i <= kSize; ++i) {
     const double x = static_cast<double>(i) * 2 * kMaxSigmoid / kSize - kMaxSigmoid;
     sigmoid_[i] = static_cast<float>(1.0 / (1.0 + std::exp(-x)));
@@ -20,6 +37,20 @@ MathTables::MathTables() {
     log_[i] = static_cast<float>(std::log((static_cast<double>(i) + 1e-5) / kSize));
   }
 }
+
+void push_top_k(ScoreHeap& heap, int32_t k, float score, int32_t id) {
+  if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) return;
+  heap.emplace_back(score, id);
+  std::push_heap(heap.begin(), heap.end(), heap_cmp);
+  if (static_cast<int32_t>(heap.size()) > k) {
+    std::pop_heap(heap.begin(), heap.end(), heap_cmp);
+    heap.pop_back();
+  }
+}
+
+void sort_top_k(ScoreHeap& heap) { std::sort_heap(heap.begin(), heap.end(), heap_cmp); }
+
+// ---- negative sampling ---------------------------------------------------------------------
 
 NegativeTable::NegativeTable(const std::vector<int64_t>& counts, uint64_t seed, size_t size) {
   double z = 0;
@@ -41,6 +72,143 @@ NegativeTable::NegativeTable(const std::vector<int64_t>& counts, uint64_t seed, 
   }
 }
 
+float OutputLayer::negative_sampling(int32_t target, float lr, StepScratch& s) const {
+  // The target and its negatives are drawn first (the table cursor is all they depend on),
+  // so the kernel can fetch their scattered rows ahead and step on them in fastText's order.
+  s.rows.resize(static_cast<size_t>(neg_) + 1);
+  s.labels.assign(static_cast<size_t>(neg_) + 1, 0);
+  s.rows[0] = target;
+  s.labels[0] = 1;
+  for (int32_t k = 0; k < neg_; ++k) s.rows[k + 1] = negatives_.draw(s.neg_pos, target);
+  return s.kern->logistic_rows(out_->data_mut(), dim_, s.rows.data(), s.labels.data(),
+                               s.rows.size(), s.hidden.data(), s.grad.data(), lr, tables_.view());
+}
+
+// Prediction with negative sampling or one-vs-all: sigmoid of every class's score.
+static void predict_sigmoid(const float* scores, int32_t osz, int32_t k, float threshold,
+                            ScoreHeap& heap) {
+  const MathTables& t = MathTables::get();
+  for (int32_t i = 0; i < osz; ++i) {
+    const float p = t.sigmoid(scores[i]);
+    // `!(p < t)` as fastText's `if (p < t) continue`: a NaN score is kept, as there.
+    if (!(p < threshold)) push_top_k(heap, k, p, i);  // log is monotonic: taken on the k kept
+  }
+}
+
+// ---- hierarchical softmax ------------------------------------------------------------------
+
+HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
+    : n_(static_cast<int32_t>(counts.size())) {
+  start_.assign(1, 0);
+  if (n_ == 0) return;
+  std::vector<Node>& t = nodes_;
+  t.resize(2 * static_cast<size_t>(n_) - 1);
+  for (int32_t i = 0; i < 2 * n_ - 1; ++i) t[i].count = i < n_ ? counts[i] : int64_t(1e15);
+  // Two cursors: leaves from the rarest end, internal nodes in creation order.
+  int32_t leaf = n_ - 1, node = n_;
+  for (int32_t i = n_; i < 2 * n_ - 1; ++i) {
+    int32_t pick[2];
+    for (int j = 0; j < 2; ++j) {
+      // `node < i`: never pick a node not built yet (counts of 1e15 or more in a hostile
+      // file would otherwise make a node its own child).
+      if (leaf >= 0 && (node >= i || t[leaf].count < t[node].count)) pick[j] = leaf--;
+      else pick[j] = node++;
+    }
+    t[i].left = pick[0];
+    t[i].right = pick[1];
+    t[i].count = t[pick[0]].count + t[pick[1]].count;
+    t[pick[0]].parent = i;
+    t[pick[1]].parent = i;
+    t[pick[1]].binary = true;
+  }
+  for (int32_t i = 0; i < n_; ++i) {
+    // Walk from the leaf to the root; rows of internal nodes are node - n.
+    for (int32_t v = i; t[v].parent != -1; v = t[v].parent) {
+      rows_.push_back(t[v].parent - n_);
+      codes_.push_back(t[v].binary ? 1 : 0);
+    }
+    start_.push_back(static_cast<int32_t>(rows_.size()));
+  }
+}
+
+void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
+                          const simd::Kernels& kern, ScoreHeap& heap) const {
+  if (n_ == 0) return;
+  // fastText's depth-first search, left child first, with an explicit stack: a tree of
+  // skewed counts can be as deep as the number of labels.
+  const std::vector<Node>& t = nodes_;
+  std::vector<std::pair<int32_t, float>> stack{{2 * n_ - 2, 0.f}};
+  const float floor = std_log(threshold);
+  while (!stack.empty()) {
+    auto [node, score] = stack.back();
+    stack.pop_back();
+    if (score < floor) continue;
+    if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) continue;
+    if (t[node].left == -1 && t[node].right == -1) {
+      push_top_k(heap, k, score, node);
+      continue;
+    }
+    float f = row_dot(out, kern, h, node - n_);
+    f = 1.f / (1.f + std::exp(-f));
+    stack.emplace_back(t[node].right, score + std_log(f));
+    stack.emplace_back(t[node].left, score + std_log(1.f - f));
+  }
+}
+
+float OutputLayer::hierarchical_softmax(int32_t target, float lr, StepScratch& s) const {
+  const HuffmanTree& t = *tree_;
+  return s.kern->logistic_rows(out_->data_mut(), dim_, t.path_rows(target), t.path_codes(target),
+                               static_cast<size_t>(t.path_length(target)), s.hidden.data(),
+                               s.grad.data(), lr, tables_.view());
+}
+
+// ---- softmax -------------------------------------------------------------------------------
+
+// p = exp(x - max) / sum, in place, as fastText computes it.
+static void softmax_in_place(float* x, int32_t n) {
+  float mx = -INFINITY;
+  for (int32_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  float z = 0.f;
+  for (int32_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    z += x[i];
+  }
+  for (int32_t i = 0; i < n; ++i) x[i] /= z;
+}
+
+float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
+  s.scores.resize(osz_);
+  float* sc = s.scores.data();
+  s.kern->dot_rows(out_->data(), dim_, osz_, s.hidden.data(), sc);
+  softmax_in_place(sc, osz_);
+  const float p_target = sc[target];
+  for (int32_t i = 0; i < osz_; ++i) sc[i] = lr * ((i == target ? 1.f : 0.f) - sc[i]);
+  s.kern->output_rows_step(out_->data_mut(), dim_, osz_, sc, s.hidden.data(), s.grad.data());
+  // fastText's loss floor: -log(p + 1e-5).
+  return -std::log(p_target + 1e-5f);
+}
+
+static void predict_softmax(float* scores, int32_t osz, int32_t k, float threshold,
+                            ScoreHeap& heap) {
+  softmax_in_place(scores, osz);
+  for (int32_t i = 0; i < osz; ++i)
+    if (!(scores[i] < threshold)) push_top_k(heap, k, scores[i], i);
+}
+
+// ---- one-vs-all ----------------------------------------------------------------------------
+
+float OutputLayer::one_vs_all(const int32_t* targets, int32_t ntargets, float lr,
+                              StepScratch& s) const {
+  s.rows.resize(osz_);
+  s.labels.assign(osz_, 0);
+  for (int32_t i = 0; i < osz_; ++i) s.rows[i] = i;
+  for (int32_t j = 0; j < ntargets; ++j) s.labels[targets[j]] = 1;
+  return s.kern->logistic_rows(out_->data_mut(), dim_, s.rows.data(), s.labels.data(),
+                               s.rows.size(), s.hidden.data(), s.grad.data(), lr, tables_.view());
+}
+
+// ---- the layer -----------------------------------------------------------------------------
+
 OutputLayer::OutputLayer(const Args& args, const std::vector<int64_t>& counts,
                          DenseMatrix* output)
     : loss_(args.loss),
@@ -50,76 +218,7 @@ OutputLayer::OutputLayer(const Args& args, const std::vector<int64_t>& counts,
       out_(output),
       tables_(MathTables::get()) {
   if (loss_ == LossName::kNs) negatives_ = NegativeTable(counts, args.seed);
-  if (loss_ == LossName::kHs) {
-    std::vector<HsNode> t = build_huffman(counts);
-    path_start_.assign(1, 0);
-    for (int32_t i = 0; i < osz_; ++i) {
-      // Walk from the leaf to the root; rows of internal nodes are node - osz.
-      for (int32_t n = i; t[n].parent != -1; n = t[n].parent) {
-        path_nodes_.push_back(t[n].parent - osz_);
-        path_codes_.push_back(t[n].binary ? 1 : 0);
-      }
-      path_start_.push_back(static_cast<int32_t>(path_nodes_.size()));
-    }
-  }
-}
-
-SENTVEC_TRAIN_CLONES
-float OutputLayer::binary_logistic(int32_t row, bool label, float lr, StepScratch& s) const {
-  float* w = out_->row_mut(row);
-  const float d = train_dot(w, s.hidden.data(), dim_);
-  const float score = tables_.sigmoid(d);
-  const float alpha = lr * ((label ? 1.f : 0.f) - score);
-  train_output_step(s.grad.data(), w, s.hidden.data(), alpha, dim_);
-  // 0 * d turns an infinite or NaN score into a NaN loss, which stops training.
-  return (label ? -tables_.log(score) : -tables_.log(1.f - score)) + 0.f * d;
-}
-
-float OutputLayer::negative_sampling(int32_t target, float lr, StepScratch& s) const {
-  float loss = binary_logistic(target, true, lr, s);
-  for (int32_t k = 0; k < neg_; ++k)
-    loss += binary_logistic(negatives_.draw(s.neg_pos, target), false, lr, s);
-  return loss;
-}
-
-float OutputLayer::hierarchical_softmax(int32_t target, float lr, StepScratch& s) const {
-  float loss = 0.f;
-  for (int32_t k = path_start_[target]; k < path_start_[target + 1]; ++k)
-    loss += binary_logistic(path_nodes_[k], path_codes_[k] != 0, lr, s);
-  return loss;
-}
-
-float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
-  s.scores.resize(osz_);
-  float* sc = s.scores.data();
-  const float* h = s.hidden.data();
-  float mx = -INFINITY;
-  for (int32_t i = 0; i < osz_; ++i) {
-    sc[i] = train_dot(out_->row(i), h, dim_);
-    mx = std::max(mx, sc[i]);
-  }
-  float z = 0.f;
-  for (int32_t i = 0; i < osz_; ++i) {
-    sc[i] = std::exp(sc[i] - mx);
-    z += sc[i];
-  }
-  for (int32_t i = 0; i < osz_; ++i) sc[i] /= z;
-  for (int32_t i = 0; i < osz_; ++i) {
-    const float alpha = lr * ((i == target ? 1.f : 0.f) - sc[i]);
-    train_output_step(s.grad.data(), out_->row_mut(i), h, alpha, dim_);
-  }
-  // fastText's loss floor: -log(p + 1e-5).
-  return -std::log(sc[target] + 1e-5f);
-}
-
-float OutputLayer::one_vs_all(const int32_t* targets, int32_t ntargets, float lr,
-                              StepScratch& s) const {
-  float loss = 0.f;
-  for (int32_t i = 0; i < osz_; ++i) {
-    const bool gold = std::find(targets, targets + ntargets, i) != targets + ntargets;
-    loss += binary_logistic(i, gold, lr, s);
-  }
-  return loss;
+  if (loss_ == LossName::kHs) tree_ = std::make_unique<HuffmanTree>(counts);
 }
 
 float OutputLayer::step(const int32_t* targets, int32_t ntargets, int32_t target_index, float lr,
@@ -131,6 +230,31 @@ float OutputLayer::step(const int32_t* targets, int32_t ntargets, int32_t target
     case LossName::kOva: return one_vs_all(targets, ntargets, lr, s);
   }
   return 0.f;
+}
+
+ScoreHeap predict_top_k(LossName loss, const AnyMatrix& out, const HuffmanTree* tree,
+                        const float* h, int32_t k, float threshold, const simd::Kernels& kern) {
+  ScoreHeap heap;
+  const int32_t osz = static_cast<int32_t>(out.rows());
+  if (k <= 0) return heap;
+  heap.reserve(static_cast<size_t>(std::min(k, osz)) + 1);  // k may be INT32_MAX ("all")
+  if (loss == LossName::kHs) {
+    if (tree != nullptr) tree->predict(out, h, k, threshold, kern, heap);
+    sort_top_k(heap);
+    return heap;
+  }
+  std::vector<float> scores(osz);
+  if (const DenseMatrix* d = out.dense()) {
+    kern.dot_rows(d->data(), d->cols(), osz, h, scores.data());
+  } else {
+    for (int32_t i = 0; i < osz; ++i) scores[i] = out.dot_row(h, i);
+  }
+  if (loss == LossName::kSoftmax) predict_softmax(scores.data(), osz, k, threshold, heap);
+  else predict_sigmoid(scores.data(), osz, k, threshold, heap);
+  // The heap holds probabilities: fastText's log(p + 1e-5) only for the k kept.
+  for (auto& e : heap) e.first = std_log(e.first);
+  sort_top_k(heap);
+  return heap;
 }
 
 }  // namespace sentvec

@@ -1,74 +1,37 @@
-// Output layers for training: negative sampling, hierarchical softmax, softmax, one-vs-all,
-// the sigmoid/log lookup tables and the negative-sampling table they share.
+// The losses, each in one place with its training step and its prediction: negative
+// sampling, hierarchical softmax (and its Huffman tree), softmax, one-vs-all; the one
+// sigmoid/log table and the negative-sampling table they share. The float loops run in the
+// dispatched kernels (simd/kernels.h), one call per example.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "args.h"
 #include "matrix.h"
 #include "rng.h"
+#include "simd/kernels.h"
 
 namespace sentvec {
 
-// x86-64-v3 (AVX2, FMA) clone picked at run time by a CPU check (DESIGN.md section 8); the
-// default clone runs everywhere else. The training kernels inlined here are what it speeds up.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define SENTVEC_TRAIN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SENTVEC_TRAIN_CLONES
-#endif
-
-// ---- kernels over owned, aligned training rows -----------------------------------------
-
-/// Dot product with 8 independent partial sums (lets the compiler vectorize the reduction).
-inline float train_dot(const float* __restrict a, const float* __restrict b, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-/// dst += a * src.
-inline void train_axpy(float* __restrict dst, const float* __restrict src, float a, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] += a * src[i];
-}
-
-/// One logistic/softmax gradient step on an output row: grad += alpha * w; w += alpha * h.
-inline void train_output_step(float* __restrict grad, float* __restrict w,
-                              const float* __restrict h, float alpha, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    grad[i] += alpha * w[i];
-    w[i] += alpha * h[i];
-  }
-}
-
-// ---- tables ------------------------------------------------------------------------------
-
 /// fastText's lookup tables: sigmoid over [-8, 8] and log over (0, 1], 512 steps each.
+/// Training steps, one-vs-all and negative-sampling prediction all read this one table.
 class MathTables {
  public:
   static const MathTables& get();
-  float sigmoid(float x) const {
-    if (!(x >= -kMaxSigmoid)) return 0.f;  // NaN too: never index the table with it
-    if (x > kMaxSigmoid) return 1.f;
-    return sigmoid_[static_cast<int32_t>((x + kMaxSigmoid) * (kSize / kMaxSigmoid / 2))];
-  }
+  float sigmoid(float x) const { return simd::table_sigmoid(view_, x); }
   /// log(x) for x in [0, 1] (x > 1 gives 0, as fastText's table does).
-  float log(float x) const {
-    if (!(x <= 1.f)) return 0.f;
-    if (!(x >= 0.f)) x = 0.f;
-    return log_[static_cast<int32_t>(x * kSize)];
-  }
-  static constexpr int32_t kSize = 512;
-  static constexpr float kMaxSigmoid = 8.f;
+  float log(float x) const { return simd::table_log(view_, x); }
+  const simd::LogisticTables& view() const { return view_; }
+  static constexpr int32_t kSize = simd::LogisticTables::kSize;
+  static constexpr float kMaxSigmoid = simd::LogisticTables::kMaxSigmoid;
 
  private:
   MathTables();
   float sigmoid_[kSize + 1];
   float log_[kSize + 1];
+  simd::LogisticTables view_;
 };
 
 /// Negative-sampling table: `size` entries where class i appears about
@@ -99,13 +62,57 @@ class NegativeTable {
   std::vector<int32_t> table_;
 };
 
+/// (score, class) pairs of a prediction.
+using ScoreHeap = std::vector<std::pair<float, int32_t>>;
+/// Keeps the k best (score, id) pairs in a min-heap, as fastText's top-k search does: a
+/// candidate below the current k-th score is skipped.
+void push_top_k(ScoreHeap& heap, int32_t k, float score, int32_t id);
+/// Turns the heap into a list sorted best first.
+void sort_top_k(ScoreHeap& heap);
+
+/// fastText's Huffman tree over class counts (sorted descending): 2n-1 nodes, leaves first;
+/// node n-1+j is internal and owns output row j. Training walks a class's path; prediction
+/// searches the tree depth first.
+class HuffmanTree {
+ public:
+  struct Node {
+    int32_t parent = -1, left = -1, right = -1;
+    int64_t count = 0;
+    bool binary = false;
+  };
+  explicit HuffmanTree(const std::vector<int64_t>& counts);
+  int32_t classes() const { return n_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  /// Class i's path from leaf to root: output rows and codes (1 = right child).
+  const int32_t* path_rows(int32_t i) const { return rows_.data() + start_[i]; }
+  const uint8_t* path_codes(int32_t i) const { return codes_.data() + start_[i]; }
+  int32_t path_length(int32_t i) const { return start_[i + 1] - start_[i]; }
+  /// fastText's hs prediction: the k most probable leaves with p >= threshold.
+  void predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
+               const simd::Kernels& kern, ScoreHeap& heap) const;
+
+ private:
+  int32_t n_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<int32_t> start_, rows_;
+  std::vector<uint8_t> codes_;
+};
+
+/// Top-k (log(p + 1e-5), class) pairs with p >= threshold, best first, from hidden vector h
+/// under `loss` (`tree` is needed for hs only).
+ScoreHeap predict_top_k(LossName loss, const AnyMatrix& out, const HuffmanTree* tree,
+                        const float* h, int32_t k, float threshold, const simd::Kernels& kern);
+
 /// Per-thread scratch of one gradient step.
 struct StepScratch {
   std::vector<float> hidden;  ///< input of the output layer (dim)
   std::vector<float> grad;    ///< gradient of the hidden vector (dim)
   std::vector<float> scores;  ///< softmax scores (one per class)
+  std::vector<int32_t> rows;  ///< output rows of one example's logistic steps
+  std::vector<uint8_t> labels;
   Rng rng;
   size_t neg_pos = 0;  ///< this thread's cursor in the negative table
+  const simd::Kernels* kern = &simd::active();  ///< chosen once per thread
 };
 
 /// The output layer of a model: owns the loss-specific structures (negative table, Huffman
@@ -122,8 +129,6 @@ class OutputLayer {
   float step(const int32_t* targets, int32_t ntargets, int32_t target_index, float lr,
              StepScratch& s) const;
 
-  /// One binary logistic step on output row `row` with label `label`.
-  float binary_logistic(int32_t row, bool label, float lr, StepScratch& s) const;
   /// Negative sampling for one target: the target as positive, `neg` table draws as negatives.
   float negative_sampling(int32_t target, float lr, StepScratch& s) const;
 
@@ -143,10 +148,7 @@ class OutputLayer {
   DenseMatrix* out_;
   const MathTables& tables_;
   NegativeTable negatives_;
-  // Hierarchical softmax: for class i, path nodes (output rows) and codes in
-  // [path_start_[i], path_start_[i + 1]).
-  std::vector<int32_t> path_start_, path_nodes_;
-  std::vector<uint8_t> path_codes_;
+  std::unique_ptr<HuffmanTree> tree_;  ///< hs only
 };
 
 }  // namespace sentvec

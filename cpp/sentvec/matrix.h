@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels.h"
+#include "simd/portable.h"
 
 namespace sentvec {
 

@@ -11,21 +11,11 @@
 
 #include "args.h"
 #include "dictionary.h"
+#include "loss.h"
 #include "matrix.h"
 #include "meter.h"
 
 namespace sentvec {
-
-/// Node of the Huffman tree used by hierarchical softmax.
-struct HsNode {
-  int32_t parent = -1, left = -1, right = -1;
-  int64_t count = 0;
-  bool binary = false;
-};
-
-/// Builds fastText's Huffman tree over `counts` (which must be sorted descending):
-/// 2n-1 nodes, leaves first.
-std::vector<HsNode> build_huffman(const std::vector<int64_t>& counts);
 
 class Model {
  public:
@@ -71,16 +61,18 @@ class Model {
   /// Invalidates caches after the matrices change (training).
   void reset_caches();
 
+  /// out = mean of input rows rows[0..n) (zeros when n == 0): the one averaging routine of
+  /// inference (word vectors, sentence vectors, predict's hidden vector, batch embedding).
+  /// Bit for bit the same at every SIMD level.
+  void average_rows(const int32_t* rows, size_t n, float* out,
+                    const simd::Kernels& kern = simd::active()) const;
+
  private:
-  void hidden(const std::vector<int32_t>& feats, float* h) const;
-  std::shared_ptr<const std::vector<HsNode>> tree() const;
-  void hs_dfs(const std::vector<HsNode>& t, int32_t k, float threshold, int32_t node,
-              float score, const float* h,
-              std::vector<std::pair<float, int32_t>>& heap) const;
+  std::shared_ptr<const HuffmanTree> tree() const;
 
   mutable std::mutex cache_mu_;
   mutable std::shared_ptr<DenseMatrix> wv_;
-  mutable std::shared_ptr<std::vector<HsNode>> tree_;
+  mutable std::shared_ptr<const HuffmanTree> tree_;
 };
 
 }  // namespace sentvec

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels.h"
+#include "simd/kernels.h"
 #include "parallel.h"
 
 namespace sentvec {
@@ -12,24 +12,7 @@ namespace sentvec {
 namespace {
 
 inline void prefetch_rows(const DenseMatrix& m, const std::vector<int32_t>& rows) {
-  const int64_t bytes = m.cols() * static_cast<int64_t>(sizeof(float));
-  for (int32_t r : rows) {
-    const char* p = reinterpret_cast<const char*>(m.row(r));
-    for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o);
-    __builtin_prefetch(p + bytes - 1);
-  }
-}
-
-// h = mean of the rows (zeros when none): the same operations, in the same order, as
-// Model::sentence_vector, so the result is bit for bit the same. The x86-64-v3 clone (picked
-// at run time by a CPU check) adds 8 floats at a time; x + 1 * y is exact either way.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-void mean_of_rows(const DenseMatrix& in, const std::vector<int32_t>& rows, float* h, int64_t d) {
-  std::fill(h, h + d, 0.f);
-  for (int32_t f : rows) in.add_row_to(h, f);
-  if (!rows.empty()) scale(h, 1.f / rows.size(), d);
+  for (int32_t r : rows) simd::prefetch_row(m.row(r), m.cols());
 }
 
 }  // namespace
@@ -43,6 +26,7 @@ void embed_lines(const Model& m, const std::string_view* lines, int64_t n, float
     parallel_for(n, nt, [&](int64_t i) { m.sentence_vector(lines[i], out + i * d); });
     return;
   }
+  const simd::Kernels& kern = simd::active();  // one choice for the whole batch
   constexpr int64_t kBlock = 64;
   const int64_t nblocks = (n + kBlock - 1) / kBlock;
   parallel_for(
@@ -57,7 +41,7 @@ void embed_lines(const Model& m, const std::string_view* lines, int64_t n, float
             m.dict.sent2vec_line(lines[i + 1], next);
             prefetch_rows(*in, next);
           }
-          mean_of_rows(*in, cur, out + i * d, d);
+          m.average_rows(cur.data(), cur.size(), out + i * d, kern);
           std::swap(cur, next);
         }
       },

@@ -32,14 +32,9 @@ struct Ngram {
   int32_t row;
 };
 
-// Asks for every cache line of a row ahead of its use: n-gram rows sit at random places in a
-// large matrix, and output rows of negatives too, so their misses are overlapped this way.
-inline void prefetch_row(const float* row, int64_t dim) {
-  const char* p = reinterpret_cast<const char*>(row);
-  const char* end = p + dim * static_cast<int64_t>(sizeof(float));
-  for (; p < end; p += 64) __builtin_prefetch(p);
-  __builtin_prefetch(end - 1);
-}
+// n-gram rows sit at random places in a large matrix, and output rows of negatives too: their
+// misses are overlapped by asking for them ahead (simd::prefetch_row).
+using simd::prefetch_row;
 
 class Sent2vecStep : public LineStep {
  public:

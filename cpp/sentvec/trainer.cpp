@@ -18,13 +18,6 @@
 
 namespace sentvec {
 
-namespace {
-inline void prefetch_row(const float* p, int64_t d) {
-  const char* c = reinterpret_cast<const char*>(p);
-  for (int64_t off = 0; off < d * 4; off += 64) __builtin_prefetch(c + off);
-}
-}  // namespace
-
 Worker::Worker(const TrainContext& c, int32_t id) : ctx(c), thread_id(id) {
   const int64_t d = c.input.cols();
   s.hidden.assign(d, 0.f);
@@ -35,30 +28,21 @@ Worker::Worker(const TrainContext& c, int32_t id) : ctx(c), thread_id(id) {
   s.neg_pos = nt ? static_cast<size_t>(s.rng.next() % nt) : 0;
 }
 
-SENTVEC_TRAIN_CLONES
 void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t ntargets,
                     int32_t target_index, float lr, bool divide_grad) {
   if (n == 0) return;
   const int64_t d = static_cast<int64_t>(s.hidden.size());
-  float* h = s.hidden.data();
   float* g = s.grad.data();
-  std::fill(h, h + d, 0.f);
-  DenseMatrix& inp = ctx.input;
-  // Rows are scattered over a large matrix: fetch a few rows ahead.
-  constexpr size_t kAhead = 4;
-  for (size_t i = 0; i < n && i < kAhead; ++i) prefetch_row(inp.row(in[i]), d);
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) prefetch_row(inp.row(in[i + kAhead]), d);
-    train_axpy(h, inp.row(in[i]), 1.f, d);
-  }
-  const float inv = 1.f / static_cast<float>(n);
-  for (int64_t j = 0; j < d; ++j) h[j] *= inv;
+  // The same averaging kernel as inference (rows fetched a few ahead inside).
+  s.kern->mean_rows(ctx.input.data(), d, in, n, s.hidden.data());
   std::fill(g, g + d, 0.f);
   loss_sum += ctx.layer.step(targets, ntargets, target_index, lr, s);
   ++examples;
-  if (divide_grad)
+  if (divide_grad) {
+    const float inv = 1.f / static_cast<float>(n);
     for (int64_t j = 0; j < d; ++j) g[j] *= inv;
-  for (size_t i = 0; i < n; ++i) train_axpy(inp.row_mut(in[i]), g, 1.f, d);
+  }
+  s.kern->add_to_rows(ctx.input.data_mut(), d, in, n, g);
 }
 
 namespace {

@@ -65,6 +65,9 @@ def ngram_arrays(tokens: list[str], n: int, bucket: int, scheme: str, masked: An
 def embed_buffer(model: Model, data: bytes | memoryview, threads: int) -> np.ndarray: ...
 def token_key64(token: str) -> int: ...
 
+# the vector kernels in use (module.cpp): "scalar" or "avx2"
+def simd_level() -> str: ...
+
 # the meter (bindings_tune.cpp)
 class Meter:
     nexamples: int

@@ -1,6 +1,8 @@
 // The _core module: the one exception translator, then each group of bindings.
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "bindings.h"
 #include "bindings_io.h"
 #include "bindings_quant.h"
@@ -11,8 +13,13 @@
 #include "errors.h"
 #include "testing.h"
 
+#include "sentvec/simd/kernels.h"
+
 PYBIND11_MODULE(_core, mod) {
   mod.doc() = "sentvec C++ core";
+  mod.def(
+      "simd_level", [] { return std::string(sentvec::simd::active().name); },
+      "The vector kernels in use: 'scalar' or 'avx2' (the best the CPU has, or SENTVEC_SIMD).");
   register_errors(mod);
   bind_model(mod);
   bind_io(mod);

@@ -360,7 +360,7 @@ struct Source {
 DenseMatrix make_dense(const DensePlan& d, const Source& s, bool mmap, const std::string& path) {
   if (mmap) {
     // The floats are generally not 4-byte aligned: the view is only read through memcpy
-    // loads (kernels.h).
+    // loads (simd/portable.h, simd/avx2.cpp).
     if (s.mapping) s.mapping->advise_random(d.offset, static_cast<size_t>(d.m * d.n) * 4);
     const float* src = reinterpret_cast<const float*>(s.data + d.offset);
     return DenseMatrix::view(d.m, d.n, src, std::const_pointer_cast<void>(s.keep));

@@ -1,5 +1,7 @@
-// Vector kernels. Rows of a mapped .bin are not 4-byte aligned, so every load from a row
-// goes through memcpy (compiled to a plain unaligned load).
+// Portable scalar helpers for code off the hot paths (norms, scaling, one-off dots) and the
+// scalar kernels. Rows of a mapped .bin are not 4-byte aligned, so every load from a row goes
+// through memcpy (compiled to a plain unaligned load). avx2.cpp never includes this file (see
+// kernels.h on inline functions and per-file flags).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -18,12 +20,7 @@ inline void axpy(float* dst, const float* src, float a, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] += a * loadf(src + i);
 }
 
-/// dst[i] += src[i]; src may be unaligned.
-inline void add(float* dst, const float* src, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] += loadf(src + i);
-}
-
-/// Dot product; b may be unaligned. Accumulates in float like fastText.
+/// Dot product; b may be unaligned. One float accumulator, in index order, like fastText.
 inline float dot(const float* a, const float* b, int64_t n) {
   float s = 0.f;
   for (int64_t i = 0; i < n; ++i) s += a[i] * loadf(b + i);
