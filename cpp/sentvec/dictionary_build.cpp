@@ -1,7 +1,5 @@
 #include "dictionary_build.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
@@ -91,23 +89,22 @@ class Counter {
 
 Dictionary build_dictionary(const Args& args, const std::string& path, VocabStats* stats,
                             const VocabOptions& opts) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    throw IoError(errno, path, path + ": cannot open the training corpus: " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    throw IoError(EISDIR, path, path + ": the training corpus is a directory, not a file");
-
-  LineReader reader(path);
+  LineReader reader(path, "training corpus");  // a regular file, or IoError
   Counter counter;
   int64_t ntokens = 0, min_threshold = 1;
   int32_t prune_steps = 0;
   const std::string& prefix = args.label;
   const auto threshold_when_full = static_cast<size_t>(0.75 * static_cast<double>(opts.max_vocab));
   std::string_view line;
+  // Interrupts are checked by bytes read, not by lines: one line may be hundreds of MB (it
+  // comes in pieces of at most 4 MB) and a corpus may have no newline at all.
+  constexpr int64_t kCheckEveryBytes = int64_t(1) << 16;
   auto last_check = std::chrono::steady_clock::now();
-  int64_t lines = 0;
+  int64_t unchecked = 0;
   while (reader.next(line)) {
-    if (opts.check && (++lines & 1023) == 0) {
+    unchecked += static_cast<int64_t>(line.size());
+    if (opts.check && unchecked >= kCheckEveryBytes) {
+      unchecked = 0;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_check > std::chrono::milliseconds(100)) {
         last_check = now;

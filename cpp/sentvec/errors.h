@@ -50,6 +50,14 @@ class DivergedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The system refused to start a thread (std::thread threw: RLIMIT_NPROC, RLIMIT_AS, a pids
+/// cgroup). Python: RuntimeError, as Python's own threading raises ("can't start new thread").
+/// Thrown only after every thread already started has been stopped and joined.
+class ThreadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Training or a long call was cancelled (Python KeyboardInterrupt when signalled).
 class Cancelled : public std::runtime_error {
  public:

@@ -32,10 +32,11 @@ class UnsupervisedStep : public LineStep {
         train_chunk(lr, w);
         ids_.clear();
         chunk = 0;
+        if (w.stopping()) return false;  // a long line must not delay a stop
       }
       return true;
     });
-    if (!ids_.empty()) train_chunk(lr, w);
+    if (!ids_.empty() && !w.stopping()) train_chunk(lr, w);
     return counted;
   }
 

@@ -1,5 +1,7 @@
 // Buffered line reading of a corpus file, from any offset, wrapping at the end of file.
 #pragma once
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "input_file.h"
 
 namespace sentvec {
 
@@ -18,10 +21,17 @@ namespace sentvec {
 /// file without newlines never needs more than ~max_line bytes of memory.
 class LineReader {
  public:
-  explicit LineReader(const std::string& path, size_t max_line = size_t(1) << 22)
+  /// Opens `path`, which must be a regular file (see input_file.h); `what` names it in errors.
+  explicit LineReader(const std::string& path, const std::string& what = "training corpus",
+                      size_t max_line = size_t(1) << 22)
       : path_(path), max_line_(max_line) {
-    f_ = std::fopen(path.c_str(), "rb");
-    if (!f_) throw IoError(errno, path, path + ": cannot open: " + std::strerror(errno));
+    const int fd = open_input_file(path, what);
+    f_ = ::fdopen(fd, "rb");
+    if (!f_) {
+      const int e = errno;
+      ::close(fd);
+      throw IoError(e, path, path + ": cannot open: " + std::strerror(e));
+    }
     std::fseek(f_, 0, SEEK_END);
     size_ = std::ftell(f_);
     std::fseek(f_, 0, SEEK_SET);

@@ -1,12 +1,17 @@
-// A small parallel-for: an atomic work counter, exceptions rethrown after join.
+// Starting threads safely, and a small parallel-for (atomic work counter, exceptions rethrown
+// after join).
 #pragma once
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "errors.h"
 
 namespace sentvec {
 
@@ -18,8 +23,59 @@ inline int32_t pick_threads(int64_t n, int32_t requested, int64_t min_per_thread
   return static_cast<int32_t>(std::max<int64_t>(1, std::min<int64_t>(t, by_work)));
 }
 
-/// Calls fn(i) for i in [0, n) on `threads` threads, in chunks; the first exception thrown
-/// by any call is rethrown on the calling thread after all threads joined.
+/// The one way the library starts threads. Destroying a joinable std::thread calls
+/// std::terminate, so a thread that cannot be created (std::thread throws std::system_error
+/// under RLIMIT_NPROC, RLIMIT_AS or a pids cgroup) must never unwind past running ones.
+/// Policy (the same for batch calls and training): the caller asked for `wanted` threads and
+/// gets them or a ThreadError (Python RuntimeError) saying which limit to look at; the work is
+/// never silently done on fewer threads. The threads already running are told to stop (the
+/// `stop` callback) and joined before the error leaves.
+class ThreadGroup {
+ public:
+  /// `wanted`: the thread count the caller asked for, of which `running` (the calling thread
+  /// itself, for a parallel-for) already run; both only word the error.
+  explicit ThreadGroup(int32_t wanted, int32_t running = 0) : wanted_(wanted), running_(running) {
+    threads_.reserve(static_cast<size_t>(std::max(0, wanted - running)));
+  }
+  ~ThreadGroup() { join(); }
+  ThreadGroup(const ThreadGroup&) = delete;
+  ThreadGroup& operator=(const ThreadGroup&) = delete;
+
+  /// Runs fn() on a new thread; when that fails, calls stop(), joins, and throws.
+  template <typename F, typename S>
+  void start(F&& fn, S&& stop) {
+    try {
+      threads_.emplace_back(std::forward<F>(fn));
+    } catch (const std::system_error& e) {
+      stop();
+      join();
+      throw ThreadError(refusal(e.what()));
+    } catch (...) {
+      stop();
+      join();
+      throw;
+    }
+  }
+
+  void join() {
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  std::string refusal(const char* why) const {
+    return "cannot start thread " + std::to_string(running_ + threads_.size() + 1) + " of " +
+           std::to_string(wanted_) + " (" + why +
+           "): the process reached a limit on threads or address space (ulimit -u, ulimit -v, "
+           "a pids cgroup); ask for fewer threads (option 'thread' / argument 'threads')";
+  }
+  int32_t wanted_, running_;
+  std::vector<std::thread> threads_;
+};
+
+/// Calls fn(i) for i in [0, n) on `threads` threads (the calling thread is one of them), in
+/// chunks; the first exception thrown by any call is rethrown on the calling thread after all
+/// threads joined. A thread that cannot be started gives ThreadError (see ThreadGroup).
 template <typename F>
 void parallel_for(int64_t n, int32_t threads, F&& fn, int64_t chunk = 16) {
   if (threads <= 1 || n <= chunk) {
@@ -43,10 +99,10 @@ void parallel_for(int64_t n, int32_t threads, F&& fn, int64_t chunk = 16) {
       next.store(n);
     }
   };
-  std::vector<std::thread> pool;
-  for (int32_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  ThreadGroup pool(threads, 1);
+  for (int32_t t = 1; t < threads; ++t) pool.start(work, [&] { next.store(n); });
   work();
-  for (auto& th : pool) th.join();
+  pool.join();
   if (err) std::rethrow_exception(err);
 }
 

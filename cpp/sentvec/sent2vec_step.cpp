@@ -88,10 +88,11 @@ class Sent2vecStep : public LineStep {
         keys_line_.clear();
         blocked_.clear();
         nwords_line_ = 0;
+        if (w.stopping()) return false;  // the rest of the line is dropped
       }
       return true;
     });
-    train_sentence(lr, w);
+    if (!w.stopping()) train_sentence(lr, w);
     return counted;
   }
 

@@ -279,9 +279,10 @@ void run_training(Model& model_ref, const std::string& input, const TrainOptions
     return s;
   };
 
-  std::vector<std::thread> pool;
-  pool.reserve(nthreads);
-  for (int32_t t = 0; t < nthreads; ++t) pool.emplace_back(work, t);
+  // A thread that cannot be started stops and joins the others, then throws ThreadError.
+  ThreadGroup pool(nthreads);
+  for (int32_t t = 0; t < nthreads; ++t)
+    pool.start([&work, t] { work(t); }, [&] { progress.stop.store(true); });
 
   // Watch: poll (signals, callback) and print until every thread is done.
   bool stopped_early = false;
@@ -304,7 +305,7 @@ void run_training(Model& model_ref, const std::string& input, const TrainOptions
       }
     }
   }
-  for (auto& th : pool) th.join();
+  pool.join();
   if (error) {
     if (log && args.verbose >= 2) std::fputc('\n', log);
     std::rethrow_exception(error);

@@ -69,6 +69,10 @@ class Worker {
 
   /// Subsampling: true when word `id` is kept (always for labels).
   bool keep(int32_t id) { return s.rng.uniform() <= ctx.keep_prob[id]; }
+  /// True once training should end (Ctrl-C, a callback, an error on another thread). Steps
+  /// check it between the pieces of a long line, so stopping never waits for a whole line
+  /// (a 4 MB piece of one sent2vec line trains for tens of seconds).
+  bool stopping() const { return ctx.progress.stop.load(std::memory_order_relaxed); }
   /// Mean loss of this thread's examples so far.
   double mean_loss() const { return examples ? loss_sum / examples : 0.0; }
 

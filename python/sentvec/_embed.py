@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import numpy as np
@@ -47,10 +48,16 @@ def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int
     ``progress(rows, bytes_read)`` is called after each chunk. Returns (rows, written in place).
     """
     dim = core.dim
-    out = _core.AtomicFile(out_path)
+    # A regular file only, as every text input (input_file.h); checked before the output exists.
+    src_fd = _core.open_input(in_path, "file to embed")
+    try:
+        out = _core.AtomicFile(out_path)
+    except BaseException:
+        os.close(src_fd)
+        raise
     rows = 0
     try:
-        with open(in_path, "rb") as src:
+        with os.fdopen(src_fd, "rb") as src:
             out.write(_npy_header(count_lines(in_path) if out.in_place else 0, dim))
             pending: list = []  # pieces of a line that has not ended yet (kept linear in size)
             done = 0

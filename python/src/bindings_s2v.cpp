@@ -12,6 +12,7 @@
 #include "sentvec/args.h"
 #include "sentvec/errors.h"
 #include "sentvec/hashing.h"
+#include "sentvec/input_file.h"
 #include "sentvec/model.h"
 #include "sentvec/sent2vec_embed.h"
 #include "text_caster.h"
@@ -106,5 +107,8 @@ void bind_sent2vec(py::module_& mod) {
   mod.def("ngram_arrays", &ngram_arrays, py::arg("tokens"), py::arg("n"), py::arg("bucket"),
           py::arg("scheme"), py::arg("masked"));
   mod.def("embed_buffer", &embed_buffer, py::arg("model"), py::arg("data"), py::arg("threads"));
+  // The library's one text-input policy (input_file.h) for the files Python reads itself.
+  mod.def("open_input", &open_input_file, py::arg("path"), py::arg("what"),
+          "Open a text input (a regular file only) and return its descriptor.");
   mod.def("token_key64", [](const std::string& s) { return token_key64(s); });
 }
