@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.h"
+#include "bindings_api.h"
 #include "bindings_io.h"
 #include "bindings_quant.h"
 #include "bindings_s2v.h"
@@ -21,5 +22,6 @@ PYBIND11_MODULE(_core, mod) {
   bind_sent2vec(mod);
   bind_quantize(mod);
   bind_tune(mod);
+  bind_api(mod);
   bind_testing(mod);
 }
