@@ -204,7 +204,7 @@ std::string kind_list(unsigned kinds) {
   for (const std::string& v : valid) list += (list.empty() ? "" : ", ") + v;
   const OptionSpec* o = find_option(name);
   std::string why = o ? " (it applies to " + kind_list(o->kinds) + " models)" : "";
-  throw ArgError("unknown option '" + name + "' for a " + model_name_str(kind) + " model" + why +
+  throw UnknownOptionError("unknown option '" + name + "' for a " + model_name_str(kind) + " model" + why +
                  "; valid options are: " + list);
 }
 

@@ -38,6 +38,13 @@ class ArgError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// An option name that the model kind does not accept (Python: sentvec.UnknownOptionError, a
+/// TypeError as Python raises for an unexpected keyword, and a ValueError as an ArgError).
+class UnknownOptionError : public ArgError {
+ public:
+  using ArgError::ArgError;
+};
+
 /// Not enough memory to do what was asked (Python MemoryError).
 class MemError : public std::runtime_error {
  public:

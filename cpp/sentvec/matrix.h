@@ -131,6 +131,8 @@ class AnyMatrix {
     return quant_ ? quant_->dot_row(x, i) : dense_->dot_row(x, i);
   }
   DenseMatrix* dense() const { return dense_.get(); }
+  /// Shared ownership of the dense matrix (numpy views hold one so they outlive a replacement).
+  std::shared_ptr<DenseMatrix> dense_ptr() const { return dense_; }
   QuantMatrix* quant() const { return quant_.get(); }
 
  private:

@@ -98,7 +98,7 @@ def pickle_state(model: Any) -> tuple[str, Any]:
     source = getattr(model, "_source", None)
     if source is not None:
         return "file", tuple(source)
-    return "bytes", model_bytes(model.f)
+    return "bytes", model_bytes(model._core)
 
 
 def unpickle(kind: str, payload: Any, load_model: Any, wrap: Any) -> Any:

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
+from ._fasttext_f import FastTextF
 from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
 from ._util import check_errors, check_int, check_str, check_threads, fspath
 from .meter import Meter
@@ -19,6 +20,23 @@ def tokenize(text: str) -> list[str]:
     """fastText's tokenizer: split on space, tab, vertical tab, form feed, carriage return and NUL;
     each newline becomes the end-of-sentence token ``</s>`` (in C++: the tokenizer training uses)."""
     return _core.tokenize(text)
+
+
+# The options the official ``_FastText.set_args`` copies onto the model object.
+_FASTTEXT_ARG_NAMES = (
+    "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg", "wordNgrams",
+    "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose", "pretrainedVectors",
+)
+
+
+def _check_k(k: Any) -> int:
+    """fastText's k for predict/test: >= 1, or -1 for every label."""
+    k = check_int(k, "k")
+    if k == -1:
+        return 2**31 - 1
+    if k < 1:
+        raise ValueError(f"k must be >= 1, or -1 for every label (got {k})")
+    return min(k, 2**31 - 1)
 
 
 def load_model(path: str | os.PathLike, mmap: bool = False) -> Model:
@@ -63,16 +81,47 @@ class Model:
     ``ValueError``) when it is missing or has changed; a model trained or quantized in memory
     pickles as its saved bytes. Writes made through a writable matrix view of a model loaded
     without ``mmap`` are not in its file, so its pickle does not carry them: save it first.
+
+    Also available as ``sentvec.FastText._FastText`` (the official class name). Build one with
+    ``load_model`` or the training functions; ``Model(path)`` loads a file as
+    ``fasttext.FastText._FastText(model_path=path)`` does.
+
+    ``f`` is an object with the official ``_FastText.f`` method names (``getArgs``,
+    ``getInputMatrix``, ``predict`` returning (probability, label) pairs, ...) for code written
+    against fastText's pybind layer; it also exposes sentvec's core attributes (``nwords``, ...).
     """
 
     _source = None  # the file identity this model pickles by, when it is that file's content
 
-    def __init__(self, core: _core.Model):
-        self.f = core
+    def __init__(self, model_path: str | os.PathLike | _core.Model | None = None, args: Any = None):
+        if isinstance(model_path, _core.Model):
+            core = model_path
+        elif model_path is not None:
+            core = _core.Model.load(fspath(model_path, "model_path"), False)
+        else:
+            raise TypeError("Model() needs a model_path (or use sentvec.load_model / train_supervised / "
+                            "train_unsupervised); an empty model has nothing to query")
+        self._set_core(core)
+        self.f = FastTextF(self, tokenize)
+        self.set_args(args)
+
+    def _set_core(self, core: _core.Model) -> None:
+        self._core = core
+        self._source = None  # load_model sets the file identity after this
         self._args = core.args()
         for name, value in self._args.items():
             if not hasattr(type(self), name):
                 setattr(self, name, value)
+        for cache in ("_words_cache", "_labels_cache"):
+            self.__dict__.pop(cache, None)
+
+    def set_args(self, args: Any = None) -> None:
+        """Copy fastText's training options from an args object (as the official ``set_args``)."""
+        if args is None:
+            return
+        for name in _FASTTEXT_ARG_NAMES:
+            if hasattr(args, name):
+                setattr(self, name, getattr(args, name))
 
     def __reduce__(self):
         return _unpickle, pickle_state(self)
@@ -81,21 +130,22 @@ class Model:
     def __repr__(self) -> str:
         a = self._args
         return (
-            f"<sentvec.Model {a['model']} dim={a['dim']} words={self.f.nwords} labels={self.f.nlabels}"
-            f"{' quantized' if self.f.quantized else ''}{' mmap' if self.f.mapped else ''}>"
+            f"<sentvec.Model {a['model']} dim={a['dim']} words={self._core.nwords} labels={self._core.nlabels}"
+            f"{' quantized' if self._core.quantized else ''}{' mmap' if self._core.mapped else ''}>"
         )
 
     def get_dimension(self) -> int:
         """Dimension of the vectors."""
-        return self.f.dim
+        return self._core.dim
 
     def is_quantized(self) -> bool:
-        return self.f.quantized
+        """True for a quantized (.ftz) model."""
+        return self._core.quantized
 
     @property
     def mapped(self) -> bool:
         """True when the matrices are views over a read-only file mapping."""
-        return self.f.mapped
+        return self._core.mapped
 
     @property
     def args(self) -> dict[str, Any]:
@@ -105,14 +155,14 @@ class Model:
     # ------------------------------------------------------------------ dictionary
     def get_words(self, include_freq: bool = False, on_unicode_error: str = "strict"):
         """Words of the dictionary (labels excluded), most frequent first."""
-        words, freqs = self.f.entries(False, check_errors(on_unicode_error))
+        words, freqs = self._core.entries(False, check_errors(on_unicode_error))
         return (words, freqs) if include_freq else words
 
     def get_labels(self, include_freq: bool = False, on_unicode_error: str = "strict"):
         """Labels of a supervised model; the words for other models (as fastText does)."""
         if self._args["model"] != "supervised":
             return self.get_words(include_freq, on_unicode_error)
-        labels, freqs = self.f.entries(True, check_errors(on_unicode_error))
+        labels, freqs = self._core.entries(True, check_errors(on_unicode_error))
         return (labels, freqs) if include_freq else labels
 
     @property
@@ -129,17 +179,31 @@ class Model:
 
     def get_word_id(self, word: str) -> int:
         """Index of a word in the dictionary, -1 when absent."""
-        return self.f.get_word_id(check_str(word, "word"))
+        return self._core.get_word_id(check_str(word, "word"))
 
     def get_label_id(self, label: str) -> int:
-        return self.f.get_label_id(check_str(label, "label"))
+        return self._core.get_label_id(check_str(label, "label"))
 
     def get_subwords(self, word: str, on_unicode_error: str = "strict") -> tuple[list[str], np.ndarray]:
         """The word (if known) and its character n-grams, with their input-matrix rows."""
-        return self.f.get_subwords(check_str(word, "word"), check_errors(on_unicode_error))
+        subs, ids = self._core.get_subwords(check_str(word, "word"), check_errors(on_unicode_error))
+        return subs, ids.astype(np.int64)  # int64, as the official package returns them
+
+    def get_subword_id(self, subword: str) -> int:
+        """The input-matrix row that ``subword`` hashes to (``nwords + hash % bucket``), as the
+        official ``get_subword_id``: the string is hashed as given, so pass ``"<ab"`` for the
+        n-gram at the start of a word. For a pruned (quantized) model the row is remapped as in
+        ``get_subwords`` (-1 when pruned away), where fastText returns a row past the matrix.
+
+        Raises
+        ------
+        ValueError
+            The model has no subword buckets (``bucket == 0``), where fastText divides by zero.
+        """
+        return _core.subword_id(self._core, check_str(subword, "subword"))
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and self.f.get_word_id(word) >= 0 and self.f.get_word_id(word) < self.f.nwords
+        return isinstance(word, str) and self._core.get_word_id(word) >= 0 and self._core.get_word_id(word) < self._core.nwords
 
     def __getitem__(self, word: str) -> np.ndarray:
         return self.get_word_vector(word)
@@ -147,15 +211,15 @@ class Model:
     # ------------------------------------------------------------------ vectors
     def get_word_vector(self, word: str) -> np.ndarray:
         """Average of the word's rows (its own and its character n-grams); OOV words use n-grams."""
-        return self.f.word_vector(check_str(word, "word"))
+        return self._core.word_vector(check_str(word, "word"))
 
     def get_word_vectors(self, words: Sequence[str], threads: int | None = None) -> np.ndarray:
         """``get_word_vector`` for many words: an array of shape (len(words), dim)."""
-        return self.f.word_vectors(list(words), check_threads(threads))
+        return self._core.word_vectors(list(words), check_threads(threads))
 
     def get_sentence_vector(self, text: str) -> np.ndarray:
         """Vector of one line of text, by the rule of the model's kind (fastText or sent2vec)."""
-        return self.f.sentence_vector(text)  # one line: checked in C++
+        return self._core.sentence_vector(text)  # one line: checked in C++
 
     def embed_sentences(self, sentences: Sequence[str], threads: int | None = None,
                         on_newline: str = "error") -> np.ndarray:
@@ -170,8 +234,8 @@ class Model:
             sentences = join_lines(sentences, "sentences")
         elif on_newline == "split":
             lines, starts = split_lines(sentences, "sentences")
-            return mean_rows(self.f.embed_sentences(lines, check_threads(threads)), starts).astype(np.float32)
-        return self.f.embed_sentences(sentences, check_threads(threads))  # one line each: checked in C++
+            return mean_rows(self._core.embed_sentences(lines, check_threads(threads)), starts).astype(np.float32)
+        return self._core.embed_sentences(sentences, check_threads(threads))  # one line each: checked in C++
 
     def embed_file(
         self,
@@ -200,43 +264,78 @@ class Model:
 
         src, dst = fspath(path, "path"), fspath(out_path, "out_path")
         chunk = check_int(chunk_bytes, "chunk_bytes", 1)
-        _, in_place = embed_file(self.f, src, dst, check_threads(threads), chunk, progress)
+        _, in_place = embed_file(self._core, src, dst, check_threads(threads), chunk, progress)
         return None if in_place else np.load(dst, mmap_mode=mmap_mode)
 
-    def get_input_matrix(self) -> np.ndarray:
-        """The input matrix as a numpy view (no copy; read-only when the model is mapped)."""
-        return self.f.input_matrix()
+    def get_input_matrix(self, copy: bool = False) -> np.ndarray:
+        """The input matrix, shape (rows, dim), float32.
 
-    def get_output_matrix(self) -> np.ndarray:
-        """The output matrix as a numpy view (no copy; read-only when the model is mapped)."""
-        return self.f.output_matrix()
+        Unlike the official package, which returns a copy, this is a view (no copy of a matrix
+        that may be gigabytes): writing into it changes the model, and it is read-only when the
+        model is mapped. ``copy=True`` returns an independent, writable copy as fastText does.
+
+        Raises
+        ------
+        ValueError
+            The model is quantized (as fastText: a quantized matrix has no dense form).
+        """
+        a = self._core.input_matrix()
+        return np.array(a) if copy else a
+
+    def get_output_matrix(self, copy: bool = False) -> np.ndarray:
+        """The output matrix (labels x dim for supervised models, words x dim otherwise): a
+        view, or with ``copy=True`` a copy as fastText returns (see ``get_input_matrix``)."""
+        a = self._core.output_matrix()
+        return np.array(a) if copy else a
+
+    def set_matrices(self, input_matrix: np.ndarray, output_matrix: np.ndarray) -> None:
+        """Replace the input and output matrices, as the official ``set_matrices``.
+
+        Both arrays are copied (as float32). Their row counts must equal the current ones and
+        their column counts each other's; the dimension may change (``sentvec.util.reduce_model``
+        uses this). On a mapped model the matrices become owned copies and the file is never
+        written: the model is no longer ``mapped``. Views returned earlier stay valid and keep
+        the old values. Do not query the model from other threads meanwhile.
+
+        Raises
+        ------
+        ValueError
+            A shape does not fit (fastText does not check and later reads out of bounds), or
+            the model is quantized.
+        MemoryError
+            The copies do not fit in memory.
+        """
+        _core.set_matrices(self._core, input_matrix, output_matrix)
+        self._source = None  # no longer the file's content: pickles as bytes
+        self._args = self._core.args()
+        self.dim = self._args["dim"]
 
     @property
     def input_matrix(self) -> np.ndarray:
-        return self.f.input_matrix()
+        return self._core.input_matrix()
 
     @property
     def output_matrix(self) -> np.ndarray:
-        return self.f.output_matrix()
+        return self._core.output_matrix()
 
     # ------------------------------------------------------------------ neighbours
     def get_nearest_neighbors(self, word: str, k: int = 10, on_unicode_error: str = "strict"):
         """The k words with the highest cosine to ``word``: a list of (score, word)."""
         check_str(word, "word")
         k = min(check_int(k, "k", 1), 2**31 - 1)
-        q = self.f.word_vector(word)
-        return self.f.nearest(q, k, [word], check_errors(on_unicode_error))
+        q = self._core.word_vector(word)
+        return self._core.nearest(q, k, [word], check_errors(on_unicode_error))
 
     def get_analogies(self, wordA: str, wordB: str, wordC: str, k: int = 10, on_unicode_error: str = "strict"):
         """Words closest to A - B + C (each term normalized): a list of (score, word)."""
         for name, w in (("wordA", wordA), ("wordB", wordB), ("wordC", wordC)):
             check_str(w, name)
         k = min(check_int(k, "k", 1), 2**31 - 1)
-        q = np.zeros(self.f.dim, dtype=np.float32)
+        q = np.zeros(self._core.dim, dtype=np.float32)
         for w, sign in ((wordA, 1.0), (wordB, -1.0), (wordC, 1.0)):
-            v = self.f.word_vector(w)
+            v = self._core.word_vector(w)
             q += np.float32(sign / (np.linalg.norm(v) + 1e-8)) * v
-        return self.f.nearest(q, k, [wordA, wordB, wordC], check_errors(on_unicode_error))
+        return self._core.nearest(q, k, [wordA, wordB, wordC], check_errors(on_unicode_error))
 
     # ------------------------------------------------------------------ classification
     def _require_supervised(self, what: str) -> None:
@@ -245,30 +344,32 @@ class Model:
 
     def predict(self, text, k: int = 1, threshold: float = 0.0, on_unicode_error: str = "strict",
                 threads: int | None = None, on_newline: str = "error"):
-        """Most likely labels of one line (a tuple of labels, an array of probabilities) or of a
-        list of lines (a list of label lists, a list of arrays), as the official package returns.
+        """Most likely labels of one line (a tuple of labels, a float64 array of probabilities)
+        or of a list of lines (a list of label lists, a list of float32 arrays), as the official
+        package returns. ``k=-1`` gives every label (those with probability >= ``threshold``).
 
         ``on_newline``: ``"error"`` (fastText's rule: a text is one line), ``"join"`` (a document
         is scored as one line) or ``"split"`` (its lines' label probabilities are averaged; see
         :mod:`sentvec._documents`).
         """
         self._require_supervised("predict")
-        k = min(check_int(k, "k", 1), 2**31 - 1)
+        k = _check_k(k)
         threshold = float(threshold)
         errors = check_errors(on_unicode_error)
         if check_on_newline(on_newline) != "error":
             return self._predict_documents(text, k, threshold, errors, check_threads(threads), on_newline)
         if isinstance(text, (list, tuple)):  # every item one line: checked in C++
-            return self.f.predict_batch(text, k, threshold, errors, check_threads(threads))
-        return self.f.predict(text, k, threshold, errors)
+            return self._core.predict_batch(text, k, threshold, errors, check_threads(threads))
+        labels, probs = self._core.predict(text, k, threshold, errors)
+        return labels, probs.astype(np.float64)
 
     def _predict_documents(self, text, k: int, threshold: float, errors: str, threads: int, on_newline: str):
         docs = list(text) if isinstance(text, (list, tuple)) else [check_str(text, "text")]
         if on_newline == "join":
-            labels, probs = self.f.predict_batch(join_lines(docs, "text"), k, threshold, errors, threads)
+            labels, probs = self._core.predict_batch(join_lines(docs, "text"), k, threshold, errors, threads)
         else:
             lines, starts = split_lines(docs, "text")
-            every = self.f.predict_batch(lines, 2**31 - 1, 0.0, errors, threads)
+            every = self._core.predict_batch(lines, 2**31 - 1, 0.0, errors, threads)
             labels, probs = mean_predictions(*every, starts, self.get_labels(on_unicode_error=errors), k, threshold)
         if isinstance(text, (list, tuple)):
             return labels, probs
@@ -277,7 +378,7 @@ class Model:
     def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
         """(number of examples, precision@k, recall@k) on a labelled file."""
         self._require_supervised("test")
-        n, (gold, predicted, pg), _ = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
+        n, (gold, predicted, pg), _ = self._core.test(fspath(path), _check_k(k), float(threshold))
         precision = pg / predicted if predicted else float("nan")
         recall = pg / gold if gold else float("nan")
         return n, precision, recall
@@ -285,7 +386,7 @@ class Model:
     def test_label(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> dict[str, dict[str, float]]:
         """Per-label precision, recall and F1 on a labelled file."""
         self._require_supervised("test_label")
-        _, _, per = self.f.test(fspath(path), min(check_int(k, "k", 1), 2**31 - 1), float(threshold))
+        _, _, per = self._core.test(fspath(path), _check_k(k), float(threshold))
         labels = self.get_labels()
         out = {}
         for label, (gold, predicted, pg) in zip(labels, per):
@@ -305,24 +406,24 @@ class Model:
             k = 2**31 - 1
         elif k < 1:
             raise ValueError(f"k must be >= 1, or -1 for every label (got {k})")
-        return Meter(self, _core.meter(self.f, fspath(path), k, 0.0))
+        return Meter(self, _core.meter(self._core, fspath(path), k, 0.0))
 
     def get_input_vector(self, ind: int) -> np.ndarray:
         """Row ``ind`` of the input matrix (a copy), as fastText's ``get_input_vector``."""
         ind = check_int(ind, "ind", 0)
-        rows = self.f.input_rows
+        rows = self._core.input_rows
         if ind >= rows:
             raise ValueError(f"ind must be < {rows}, the number of input rows (got {ind})")
-        if self.f.quantized:
+        if self._core.quantized:
             raise ValueError("the input matrix of this model is quantized: it has no dense rows")
-        return np.array(self.f.input_matrix()[ind], dtype=np.float32)
+        return np.array(self._core.input_matrix()[ind], dtype=np.float32)
 
     def get_line(self, text, on_unicode_error: str = "strict"):
         """Split a line into (words, labels) as fastText reads it: every word token (unknown ones
         too) and "</s>" in words, the labels of the dictionary in labels. A list of lines gives
         (list of word lists, list of label lists)."""
         check_errors(on_unicode_error)
-        return self.f.get_line(text)  # fastText's getLine, in C++
+        return self._core.get_line(text)  # fastText's getLine, in C++
 
     def quantize(
         self,
@@ -356,7 +457,7 @@ class Model:
         FloatingPointError
             ``retrain=True`` and retraining diverged (lower ``lr``).
         """
-        _core.quantize(self.f, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm)
+        _core.quantize(self._core, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm)
         for cache in ("_words_cache", "_labels_cache"):
             self.__dict__.pop(cache, None)
         self._source = None  # no longer the file's content: pickles as bytes
@@ -364,7 +465,7 @@ class Model:
     # ------------------------------------------------------------------ saving
     def save_model(self, path: str | os.PathLike) -> None:
         """Write the model as a fastText .bin (.ftz when quantized), atomically."""
-        self.f.save_model(fspath(path))
+        self._core.save_model(fspath(path))
 
     def save_vectors(self, path: str | os.PathLike, which: str = "input", binary: bool = False) -> None:
         """Write word vectors in word2vec text (.vec) or binary format, atomically.
@@ -374,4 +475,4 @@ class Model:
         """
         if which not in ("input", "output"):
             raise ValueError(f"which must be 'input' or 'output' (got {which!r})")
-        self.f.save_vectors(fspath(path), which, bool(binary))
+        self._core.save_vectors(fspath(path), which, bool(binary))

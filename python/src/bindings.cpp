@@ -39,20 +39,23 @@ py::str decode_token(std::string_view s) { return decode(s, "surrogateescape"); 
 
 py::array_t<float> new_rows(int64_t n, int64_t dim) { return py::array_t<float>({n, dim}); }
 
-// A numpy view over a matrix of the model, kept alive by the Python model object.
-py::array matrix_view(py::object self, const DenseMatrix& d, bool readonly) {
-  py::array a(py::dtype::of<float>(), {d.rows(), d.cols()},
-              {d.cols() * static_cast<int64_t>(sizeof(float)), static_cast<int64_t>(sizeof(float))},
-              d.data(), self);
+// A numpy view over a matrix of the model. Its base owns a reference to the matrix itself, so
+// the view stays valid after the model replaces the matrix (set_matrices, quantize) or dies.
+py::array matrix_view(const std::shared_ptr<DenseMatrix>& d, bool readonly) {
+  py::capsule owner(new std::shared_ptr<DenseMatrix>(d),
+                    [](void* p) { delete static_cast<std::shared_ptr<DenseMatrix>*>(p); });
+  py::array a(py::dtype::of<float>(), {d->rows(), d->cols()},
+              {d->cols() * static_cast<int64_t>(sizeof(float)), static_cast<int64_t>(sizeof(float))},
+              d->data(), owner);
   if (readonly) a.attr("flags").attr("writeable") = false;
   return a;
 }
 
-const DenseMatrix& dense_or_throw(const AnyMatrix& m, const char* which) {
+std::shared_ptr<DenseMatrix> dense_or_throw(const AnyMatrix& m, const char* which) {
   if (m.quantized())
     throw ArgError(std::string("the ") + which + " matrix of this model is quantized; " +
                    "a quantized matrix has no dense view");
-  return *m.dense();
+  return m.dense_ptr();
 }
 
 // Predictions as fastText's Python API returns them: label strings and p + 1e-5 values.
@@ -187,7 +190,7 @@ py::array_t<float> embed_sentences(const Model& m, py::object lines, int32_t thr
 
 py::array matrix(py::object self, bool input) {
   const Model& m = self.cast<const Model&>();
-  return matrix_view(self, dense_or_throw(input ? m.input : m.output, input ? "input" : "output"), m.mapped);
+  return matrix_view(dense_or_throw(input ? m.input : m.output, input ? "input" : "output"), m.mapped);
 }
 
 py::list nearest(const Model& m, FloatArray q, int32_t k, const std::vector<Text>& ban, const std::string& errors) {

@@ -5,6 +5,7 @@
 #include <new>
 #include <string>
 
+#include "bindings_api.h"
 #include "sentvec/errors.h"
 
 namespace py = pybind11;
@@ -20,8 +21,11 @@ py::str lenient_str(const char* s) {
 
 void set_os_error(const IoError& e) {
   py::object path = e.path().empty() ? py::object(py::none()) : py::object(py::str(e.path()));
-  py::object exc = py::reinterpret_borrow<py::object>(PyExc_OSError)(e.error_number(), std::string(e.what()), path);
-  PyErr_SetObject(PyExc_OSError, exc.ptr());  // OSError(errno, ...) picks the subclass
+  // A file that cannot be opened raises a type that is also ValueError (what fastText raises);
+  // other errors OSError(errno, ...), which picks the errno's subclass.
+  py::handle type = sentvec_py::os_error_type(e.error_number());
+  py::object exc = py::reinterpret_borrow<py::object>(type)(e.error_number(), std::string(e.what()), path);
+  PyErr_SetObject(type.ptr(), exc.ptr());
 }
 
 }  // namespace
@@ -35,12 +39,14 @@ void register_errors(py::module_& mod) {
       PyErr_SetObject(format_error.ptr(), lenient_str(e.what()).ptr());
     } catch (const IoError& e) {
       set_os_error(e);
+    } catch (const UnknownOptionError& e) {
+      PyErr_SetString(sentvec_py::unknown_option_type().ptr(), e.what());  // TypeError and ValueError
     } catch (const ArgError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const MemError& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());
     } catch (const DivergedError& e) {
-      PyErr_SetString(PyExc_FloatingPointError, e.what());
+      PyErr_SetString(sentvec_py::diverged_error_type().ptr(), e.what());  // also RuntimeError
     } catch (const Cancelled&) {
       PyErr_SetString(PyExc_KeyboardInterrupt, "training interrupted");
     } catch (const std::bad_alloc&) {

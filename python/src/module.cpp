@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bindings.h"
+#include "bindings_api.h"
 #include "bindings_io.h"
 #include "bindings_quant.h"
 #include "bindings_s2v.h"
@@ -28,5 +29,6 @@ PYBIND11_MODULE(_core, mod) {
   bind_sent2vec(mod);
   bind_quantize(mod);
   bind_tune(mod);
+  bind_api(mod);
   bind_testing(mod);
 }

@@ -42,7 +42,7 @@ def test_tokenize_is_the_cpp_tokenizer(text):
 
 
 def test_one_line_rules_are_checked_in_cpp():
-    core = sentvec.load_model(FTZ).f
+    core = sentvec.load_model(FTZ)._core  # the C++ core object (model.f is the fastText-named layer)
     with pytest.raises(ValueError, match="one line"):
         core.sentence_vector("a\nb")
     with pytest.raises(ValueError, match="one line"):
@@ -59,17 +59,17 @@ def test_one_line_rules_are_checked_in_cpp():
 
 def test_get_line_in_cpp_matches_the_api():
     m = sentvec.load_model(FTZ)
-    words, labels = m.f.get_line("__label__baking how to bake __label__nope bread")
+    words, labels = m._core.get_line("__label__baking how to bake __label__nope bread")
     assert words[-1] == "</s>" and "bread" in words and "__label__nope" not in words
     assert all(lab in m.labels for lab in labels)
-    assert m.get_line(["a b", "c"]) == m.f.get_line(("a b", "c"))
+    assert m.get_line(["a b", "c"]) == m._core.get_line(("a b", "c"))
 
 
 def test_quantize_checks_are_in_cpp():
     m = sentvec.load_model(FTZ)
     with pytest.raises(ValueError, match="already quantized"):
-        _core.quantize(m.f)
+        _core.quantize(m._core)
     with pytest.raises(TypeError, match="dsub"):
-        _core.quantize(m.f, dsub="2")
+        _core.quantize(m._core, dsub="2")
     with pytest.raises(TypeError, match="qout"):
-        _core.quantize(m.f, qout=1)
+        _core.quantize(m._core, qout=1)

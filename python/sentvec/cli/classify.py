@@ -35,7 +35,7 @@ def _test_in_chunks(model: sentvec.Model, path: str, k: int, threshold: float) -
     """``Model.test`` with a progress line: the file is tested in chunks and the counts summed.
 
     The counts (gold, predicted, correct) come from the model's core object ``f``, as fastText's
-    own ``model.f.test``; ``Model.test`` returns only the ratios, which do not add up.
+    own ``model._core.test``; ``Model.test`` returns only the ratios, which do not add up.
     """
     f, size = open_input(path)
     bar = Progress("test", "lines", enabled=True)
@@ -46,7 +46,7 @@ def _test_in_chunks(model: sentvec.Model, path: str, k: int, threshold: float) -
         for raw in line_blocks(f, 4 << 20):
             with open(tmp, "wb") as chunk:
                 chunk.write(raw)
-            cn, (cg, cp, cc), _ = model.f.test(tmp, k, threshold)
+            cn, (cg, cp, cc), _ = model._core.test(tmp, k, threshold)
             n, gold, predicted, correct = n + cn, gold + cg, predicted + cp, correct + cc
             done += len(raw)
             bar.update(n, done / size if size else None)
