@@ -69,9 +69,13 @@ def train_command(kind: str, pos: list[str], opts: dict[str, Any]) -> int:
         raise CommandError(f"cannot write {output}.bin: folder {out_dir} does not exist")
     model = _train(kind, inp, opts)
     _report_autotune(model)
-    model.save_model(output + ".bin")
-    model.save_vectors(output + ".vec")
-    written = [output + ".bin", output + ".vec"]
+    if model.is_quantized():  # autotune under -autotune-modelsize: fastText writes <output>.ftz only
+        model.save_model(output + ".ftz")
+        written = [output + ".ftz"]
+    else:
+        model.save_model(output + ".bin")
+        model.save_vectors(output + ".vec")
+        written = [output + ".bin", output + ".vec"]
     if save_output:
         model.save_vectors(output + ".output", which="output")
         written.append(output + ".output")
