@@ -69,7 +69,8 @@ def train_command(kind: str, pos: list[str], opts: dict[str, Any]) -> int:
         raise CommandError(f"cannot write {output}.bin: folder {out_dir} does not exist")
     model = _train(kind, inp, opts)
     _report_autotune(model)
-    if model.is_quantized():  # autotune under -autotune-modelsize: fastText writes <output>.ftz only
+    tuned = getattr(model, "autotune_result", None) or {}
+    if tuned.get("quantized"):  # autotune quantized it to -autotune-modelsize: fastText writes .ftz only
         model.save_model(output + ".ftz")
         written = [output + ".ftz"]
     else:
