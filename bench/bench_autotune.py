@@ -60,13 +60,14 @@ def run_official(duration: int, thread: int, size: str, out: Path) -> dict:
     if size:
         opts["autotuneModelSize"] = size
     path = out / ("official" + ("-" + size if size else "") + (".ftz" if size else ".bin"))
-    c0, t0 = children_cpu(), time.perf_counter()
     for seed in range(4):  # 0.9.3 sometimes stops with "Encountered NaN"; another seed then
+        c0, t0 = children_cpu(), time.perf_counter()
         r = subprocess.run([sys.executable, "-c", OFFICIAL, json.dumps(dict(opts, seed=seed)), str(path)],
                            capture_output=True, text=True, check=False)
+        wall, cpu = time.perf_counter() - t0, children_cpu() - c0  # of the run that counts
+        print(f"official autotune (seed {seed}): rc {r.returncode}, {wall:.0f} s", flush=True)
         if r.returncode == 0 or "NaN" not in r.stderr:
             break
-    wall, cpu = time.perf_counter() - t0, children_cpu() - c0
     if r.returncode != 0:
         raise SystemExit(f"official fasttext failed: {r.stderr[-2000:]}")
     info = json.loads(r.stdout.strip().splitlines()[-1])
@@ -121,7 +122,7 @@ def main() -> None:
         if a.fair:
             rows.append(run_sentvec(off["cpu"], a.thread, size, a.out, "sentvec (official's cpu s)"))
         show(rows)
-        print()
+        print(flush=True)
     limit = sentvec._core.parse_model_size(a.size)
     for r in rows:
         if r["size"] != "-":
