@@ -215,3 +215,21 @@ def test_ctrl_c_stops_autotune(big_vocab, tmp_path, size):
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["result"] == "interrupted"
     assert r["threads"] == 1 and r["left"] == []
+
+
+def test_cli_autotune_honours_the_size_and_prints_the_options(big_vocab, tmp_path, capsys):
+    from sentvec import cli
+
+    out = tmp_path / "m"
+    rc = cli.main(["supervised", "-input", str(big_vocab[0]), "-output", str(out), "-autotune-validation",
+                   str(big_vocab[1]), "-autotune-duration", "2", "-autotune-modelsize", "25K",
+                   "-wordNgrams", "2", "-thread", "1", "-seed", "5", "-verbose", "0"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "autotune: best options:" in err and "-quantized True" in err
+    ftz = tmp_path / "m.ftz"
+    assert ftz.stat().st_size <= 25_000 and not (tmp_path / "m.bin").exists()
+    # the same choice as the API makes with the same seed
+    api = _tune(big_vocab, autotuneModelSize="25K", autotuneDuration=2, wordNgrams=2)
+    api.save_model(tmp_path / "api.ftz")
+    assert ftz.read_bytes() == (tmp_path / "api.ftz").read_bytes()
