@@ -373,7 +373,7 @@ class Model:
             labels, probs = mean_predictions(*every, starts, self.get_labels(on_unicode_error=errors), k, threshold)
         if isinstance(text, (list, tuple)):
             return labels, probs
-        return tuple(labels[0]), probs[0]
+        return tuple(labels[0]), probs[0].astype(np.float64)  # one text: float64, as predict(str)
 
     def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
         """(number of examples, precision@k, recall@k) on a labelled file."""
