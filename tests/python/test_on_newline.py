@@ -107,7 +107,7 @@ def test_split_averages_label_probabilities_over_lines(sup, k, threshold):
         want = split_by_hand(sup, doc, k, threshold)
         assert ls == [label for label, _ in want]
         np.testing.assert_allclose(ps, [p for _, p in want], rtol=1e-6)
-        assert ps.dtype == sup.predict("x")[1].dtype
+        assert ps.dtype == sup.predict(["x"])[1][0].dtype  # a list: float32 arrays, as official
 
 
 def test_split_differs_from_join_on_a_mixed_document(sup):
