@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sentvec
-from serve_models import write_bin
+from serve_models import proc_kb, write_bin
 
 pytest.importorskip("starlette", reason="the serve extra (starlette) is not installed")
 pytest.importorskip("uvicorn", reason="the serve extra (uvicorn) is not installed")
@@ -78,9 +78,7 @@ class Server:
 
     def worker_pids(self) -> set[int]:
         with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-            kids = {int(p) for p in f.read().split()}
-        # uvicorn's supervisor may also run a resource tracker: workers are those that answer
-        return kids
+            return {int(p) for p in f.read().split()}  # the workers (and multiprocessing's tracker, if any)
 
     def connections_per_worker(self, n: int, tries: int = 200) -> dict[int, http.client.HTTPConnection]:
         """A keep-alive connection to each of ``n`` workers (the kernel picks the worker)."""
@@ -173,6 +171,7 @@ def test_workers_share_one_mapping(server, big_model):
             if i == 0:
                 np.testing.assert_array_equal(np.float32(body["vectors"]), big.get_word_vectors(words[:1000]))
     figures = {pid: mapping_kb(pid, big_model) for pid in conns}
+    rollup = {pid: (proc_kb(pid, "Rss", "smaps_rollup"), proc_kb(pid, "Pss", "smaps_rollup")) for pid in conns}
     for c in conns.values():
         c.close()
     touched = (NWORDS + BUCKET) * DIM * 4 // 1024  # kB of the input matrix
@@ -181,6 +180,8 @@ def test_workers_share_one_mapping(server, big_model):
     assert min(rss) > 0.8 * touched, figures  # each worker has the matrix resident...
     assert pss < 1.25 * max(rss), figures  # ...but together they hold about one copy
     assert sum(rss) > 1.8 * touched, figures
+    # The whole processes (smaps_rollup): the matrix counts once in the summed Pss, twice in Rss.
+    assert sum(p for _, p in rollup.values()) < sum(r for r, _ in rollup.values()) - 0.8 * touched, rollup
 
 
 def _hammer(server, stop: threading.Event, results: list, errors: list):
