@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# A run started in the background by a non-interactive shell inherits SIGINT *ignored*, and so
+# would every child process it starts: the Ctrl-C tests would then wait on a signal nobody sees.
+# Installing Python's handler here gives this process Ctrl-C back, and the children too (a
+# handled signal is reset to its default across exec, an ignored one is not).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO / "tests" / "data"
