@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI step for the serving guarantees (run by .ci/run after pytest; about 3-5 minutes on 2 cores):
-#  1. the C++ tests in tests/cpp, built with AddressSanitizer + UndefinedBehaviorSanitizer, run
-#     at every SIMD level the CPU has (SENTVEC_SIMD; test_simd checks each level's kernels
-#     against scalar), over the golden models (loads by copy and by mapping, queries, truncation and bit-flip
-#     sweeps: mapped rows are unaligned, so UBSan's alignment check matters);
+#  1. the C++ tests in tests/cpp, registered with CTest and run by ctest, built with
+#     AddressSanitizer + UndefinedBehaviorSanitizer, run at every SIMD level the CPU has
+#     (SENTVEC_SIMD; test_simd checks each level's kernels against scalar), over the golden models
+#     (loads by copy and by mapping, queries, truncation and bit-flip sweeps: mapped rows are
+#     unaligned, so UBSan's alignment check matters);
 #  2. coverage-guided fuzzing (libFuzzer) of the .bin/.ftz and .vec readers, 60 s in all.
 # Fuzzing needs clang; when it is missing it is installed with apt-get if this runs as root,
 # otherwise the fuzz step is skipped with a message (the sanitizer tests then use the default
@@ -33,8 +34,16 @@ else
   echo "serve checks: SKIPPING fuzzing: no clang with libFuzzer here (sanitizer tests still run)"
 fi
 
+models=(tests/data/golden/ft-supervised.ftz tests/fuzz/seeds/tiny.bin tests/fuzz/seeds/tiny-sup.bin)
+shared="${SENTVEC_SHARED:-$top/../shared}/data/models"
+for m in ft-skipgram.bin ft-supervised.bin s2v.bin; do [ -f "$shared/$m" ] && models+=("$shared/$m"); done
+gdata=$(python3 -c 'import gensim, os; print(os.path.join(os.path.dirname(gensim.__file__), "test", "test_data"))' 2>/dev/null || true)
+for m in lee_fasttext.bin lee_fasttext_new.bin cp852_fasttext.bin; do
+  [ -n "$gdata" ] && [ -f "$gdata/$m" ] && models+=("$gdata/$m")
+done
 cmake -S . -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENTVEC_PYTHON=OFF \
-  -DSENTVEC_CPP_TESTS=ON -DSENTVEC_SANITIZE=address,undefined -DSENTVEC_FUZZ=$fuzz "${cc_args[@]}" >/dev/null
+  -DSENTVEC_CPP_TESTS=ON -DSENTVEC_SANITIZE=address,undefined -DSENTVEC_FUZZ=$fuzz "${cc_args[@]}" \
+  -DSENTVEC_TEST_MODELS="$(IFS=';'; echo "${models[*]}")" -DSENTVEC_TEST_FLIPS=100 >/dev/null
 tests=()
 for src in tests/cpp/*.cpp; do tests+=("$(basename "$src" .cpp)"); done
 targets=("${tests[@]}")
@@ -43,27 +52,14 @@ ninja -C "$bdir" "${targets[@]}" >/dev/null
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-models=(tests/data/golden/ft-supervised.ftz tests/fuzz/seeds/tiny.bin tests/fuzz/seeds/tiny-sup.bin)
-shared="${SENTVEC_SHARED:-$top/../shared}/data/models"
-for m in ft-skipgram.bin ft-supervised.bin s2v.bin; do [ -f "$shared/$m" ] && models+=("$shared/$m"); done
-gdata=$(python3 -c 'import gensim, os; print(os.path.join(os.path.dirname(gensim.__file__), "test", "test_data"))' 2>/dev/null || true)
-for m in lee_fasttext.bin lee_fasttext_new.bin cp852_fasttext.bin; do
-  [ -n "$gdata" ] && [ -f "$gdata/$m" ] && models+=("$gdata/$m")
-done
 # Every C++ test at every SIMD level this CPU has (test_simd walks the levels itself), so the
 # sanitizers see the vector kernels as well as the scalar ones.
 levels=$("$bdir/test_simd" --levels)
-for t in "${tests[@]}"; do
-  for level in $levels; do
-    [ "$t" = test_simd ] && [ "$level" != scalar ] && continue
-    [ "$t" = test_simd ] && level=
-    echo "serve checks: $t under ASan+UBSan${level:+ at SENTVEC_SIMD=$level}"
-    if [ "$t" = test_serving ]; then
-      SENTVEC_SIMD=$level SENTVEC_TEST_FLIPS=100 "$bdir/$t" "${models[@]}" | tail -n 30
-    else
-      SENTVEC_SIMD=$level "$bdir/$t" | tail -n 30
-    fi
-  done
+echo "serve checks: test_simd under ASan+UBSan (every level)"
+(cd "$bdir" && ctest --output-on-failure -R '^test_simd$')
+for level in $levels; do
+  echo "serve checks: C++ tests (ctest) under ASan+UBSan at SENTVEC_SIMD=$level"
+  (cd "$bdir" && SENTVEC_SIMD=$level ctest --output-on-failure -E '^test_simd$')
 done
 
 if [ "$fuzz" = ON ]; then

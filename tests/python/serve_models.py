@@ -1,4 +1,5 @@
-"""Helpers for the serving tests: synthetic fastText .bin files of any size, process memory.
+"""Helpers for the serving tests: synthetic fastText .bin files of any size (process memory
+readers are re-exported from helpers.procfs).
 
 A synthetic model follows the documented .bin layout (spec §1): magic, version 12, args,
 dictionary (words w0..w{n-1}), an input matrix of nwords + bucket rows and an output matrix of
@@ -13,6 +14,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+from helpers.procfs import proc_kb, pss_kb, rss_kb  # noqa: F401  (the serving tests import them from here)
 
 MAGIC = 793712314
 
@@ -50,20 +52,3 @@ def write_bin(path, nwords: int = 1000, bucket: int = 100_000, dim: int = 64, fi
 
 def matrix_bytes(nwords: int, bucket: int, dim: int) -> int:
     return (2 * nwords + bucket) * dim * 4
-
-
-def proc_kb(pid, key: str, name: str = "status") -> int:
-    """A "Key:   123 kB" figure from /proc/<pid>/status or smaps_rollup, in kB."""
-    with open(f"/proc/{pid}/{name}") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise KeyError(f"{key} not in /proc/{pid}/{name}")
-
-
-def pss_kb(pid) -> int:
-    return proc_kb(pid, "Pss", "smaps_rollup")
-
-
-def rss_kb(pid="self") -> int:
-    return proc_kb(pid, "VmRSS")

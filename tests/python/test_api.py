@@ -190,14 +190,6 @@ def test_mapped_views_are_read_only():
         a[0, 0] = 1.0
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def test_mmap_rss_grows_far_less_than_the_matrix(tmp_path):
     """A 200 MB model: mapping it costs little resident memory, copying it costs the matrix."""
     from serve_models import write_bin

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TESTDATA
+from helpers.corpora import write_one_line
 
 FTZ = TESTDATA / "golden" / "ft-supervised.ftz"
 VALID = TESTDATA / "cooking.valid.300"
@@ -263,17 +264,6 @@ except KeyboardInterrupt:
 """
 
 
-def one_line_corpus(path: Path, nbytes: int) -> Path:
-    """A single line of `nbytes` bytes over a vocabulary of 500 words (no newline at all)."""
-    import numpy as np
-
-    rng = np.random.default_rng(3)
-    vocab = np.array([f"w{i:03d}" for i in range(500)])  # 4 bytes + a space each
-    words = vocab[rng.integers(0, 500, size=nbytes // 5)]
-    path.write_bytes(" ".join(words.tolist()).encode())
-    return path
-
-
 def test_ctrl_c_stops_the_dictionary_pass_on_a_corpus_without_newlines(tmp_path):
     """Interrupts were checked every 1,024 lines, so a corpus of one huge line (a 200 MB line,
     or /dev/zero's bytes in a regular file) was counted to its end before Ctrl-C was seen. They
@@ -314,7 +304,7 @@ def test_ctrl_c_stops_sent2vec_inside_a_20_mb_line(tmp_path):
     """sent2vec trained a 4 MB piece of one line (here about a minute at dim 200) before it looked
     at the stop flag; it now checks it between the line's 1,024-word sentences, so the child is
     gone seconds after SIGINT."""
-    corpus = one_line_corpus(tmp_path / "line20.txt", 20 << 20)
+    corpus = write_one_line(tmp_path / "line20.txt", 20 << 20)
     opts = {"model": "sent2vec", "dim": 200, "epoch": 1, "minCount": 1, "bucket": 10000,
             "wordNgrams": 2, "thread": 1, "verbose": 0}
     import json
