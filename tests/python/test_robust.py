@@ -101,7 +101,9 @@ NPROC = """
 import os, resource, sys
 import sentvec
 m = sentvec.load_model(sys.argv[1])
-lines = ["which baking dish is best to bake a banana bread ?"] * 4096
+# Long lines: RLIMIT_NPROC counts live threads only, so the first ones must still be working
+# when the ninth is started (short work would let them exit first).
+lines = [" ".join(["which baking dish is best to bake a banana bread ?"] * 40)] * 20000
 if os.getuid() == 0:
     os.setgid(65534)
     os.setuid(65534)  # RLIMIT_NPROC does not apply to root
