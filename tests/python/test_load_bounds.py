@@ -92,3 +92,15 @@ def test_a_real_dictionary_is_far_inside_the_bound(tmp_path):
 def test_amplifier_is_in_the_fuzz_seed_corpus(name):
     seeds = TESTDATA.parent / "fuzz" / "seeds"
     assert (seeds / f"repro-{name}").read_bytes() == (REPRO / name).read_bytes()
+
+
+@pytest.mark.parametrize("field,at", [("size", 0), ("nwords", 4), ("nlabels", 8), ("pruneidx_size", 20)])
+def test_each_dictionary_header_field_has_its_own_message(tmp_path, field, at):
+    import struct
+
+    data = bytearray(write_bin(tmp_path / "m.bin", nwords=10, bucket=10, dim=2).read_bytes())
+    start = 8 + 56  # magic, version, args
+    struct.pack_into("<q" if field == "pruneidx_size" else "<i", data, start + at, -5)
+    with pytest.raises(sentvec.FormatError, match=f"dictionary {field} -5") as e:
+        sentvec._core.load_model_bytes(bytes(data), "m.bin", False)
+    assert f"byte offset {start + at})" in str(e.value)

@@ -109,19 +109,25 @@ void read_args(Cursor& c, Model& m, int32_t magic) {
 
 // 3a. the dictionary's counts.
 void read_dict_header(Cursor& c, const Model& m, Layout& L) {
+  auto count = [&c](const char* field) {
+    const size_t at = c.offset();
+    const int32_t v = c.get<int32_t>(field);
+    if (v < 0) c.fail_at(at, std::string("invalid ") + field + " " + std::to_string(v) + " (expected >= 0)");
+    return v;
+  };
   const size_t at = c.offset();
-  const int32_t size = c.get<int32_t>("dictionary size");
-  L.nwords = c.get<int32_t>("dictionary nwords");
-  L.nlabels = c.get<int32_t>("dictionary nlabels");
+  const int32_t size = count("dictionary size");
+  L.nwords = count("dictionary nwords");
+  L.nlabels = count("dictionary nlabels");
   L.ntokens = c.get<int64_t>("dictionary ntokens");
+  const size_t prune_at = c.offset();
   L.pruneidx_size = m.legacy ? -1 : c.get<int64_t>("dictionary pruneidx_size");
-  if (size < 0 || L.nwords < 0 || L.nlabels < 0 ||
-      static_cast<int64_t>(L.nwords) + L.nlabels != size)
+  if (static_cast<int64_t>(L.nwords) + L.nlabels != size)
     c.fail_at(at, "invalid dictionary header: size " + std::to_string(size) + " is not nwords " +
                       std::to_string(L.nwords) + " + nlabels " + std::to_string(L.nlabels));
   if (L.pruneidx_size < -1)
-    c.fail_at(at + 20, "invalid dictionary header: pruneidx_size " +
-                           std::to_string(L.pruneidx_size) + " (expected -1 or more)");
+    c.fail_at(prune_at, "invalid dictionary pruneidx_size " + std::to_string(L.pruneidx_size) +
+                            " (expected -1 or more)");
   // Each entry takes at least 10 bytes (NUL, count, type): check before reserving.
   if (static_cast<uint64_t>(size) * 10u > c.remaining())
     c.fail("truncated file: " + std::to_string(size) + " dictionary entries need at least " +
