@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import sentvec
 from conftest import SHARED, SHARED_MODELS, TESTDATA, needs_shared, official_train, parse_vectors, read_vec_lines
+from helpers.procfs import limit_address_space
 
 FTZ = TESTDATA / "golden" / "ft-supervised.ftz"
 VALID = TESTDATA / "golden" / "cooking.valid.200"
@@ -681,19 +682,10 @@ def run_raw(*args, env_extra: dict | None = None, preexec=None, stdin=None, time
     )
 
 
-def _limit_address_space(gib: int):
-    import resource
-
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
-
-    return apply
-
-
 def test_print_word_vectors_dev_zero_stops_with_a_clear_error():
     """`< /dev/zero` has no whitespace: the word would grow without end; it stops at the line limit."""
     with open("/dev/zero", "rb") as zero:
-        r = run_raw("print-word-vectors", FTZ, stdin=zero, preexec=_limit_address_space(3))
+        r = run_raw("print-word-vectors", FTZ, stdin=zero, preexec=limit_address_space(3 << 30))
     assert_one_line_error(r, 1, "standard input", "longer than 256 MiB", "SENTVEC_MAX_LINE_BYTES")
 
 
