@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Callable
 
 import numpy as np
@@ -92,3 +93,37 @@ def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int
         out.abort()
         raise
     return rows, out.in_place
+
+
+def embed_batches(embed: Callable[[list[str]], np.ndarray], batches: Iterable[list[str]], out_path: str,
+                  dim: int, rows: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> tuple[int, bool]:
+    """Write ``embed(batch)`` for every batch of texts into the ``.npy`` file ``out_path``.
+
+    The same one atomic write path as ``embed_file`` (``_core.AtomicFile``). A device or FIFO
+    target is written in place and needs ``rows`` (the header is written first and cannot be
+    rewritten). Returns (rows, written in place).
+    """
+    out = _core.AtomicFile(out_path)
+    done = 0
+    try:
+        if out.in_place and rows is None:
+            raise ValueError(f"{out_path} is a device or FIFO: writing a .npy there needs the row count "
+                             "up front; write to a regular file instead")
+        out.write(_npy_header(rows if out.in_place else 0, dim))
+        for batch in batches:
+            vecs = embed(batch)
+            out.write(np.ascontiguousarray(vecs, dtype="<f4"))
+            done += vecs.shape[0]
+            if progress is not None:
+                progress(done)
+        if out.in_place and done != rows:
+            raise ValueError(f"{out_path}: {done} rows embedded where {rows} were announced")
+        if not out.in_place:
+            out.seek(0)
+            out.write(_npy_header(done, dim))
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
+    return done, out.in_place

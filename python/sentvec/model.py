@@ -267,6 +267,24 @@ class Model:
         _, in_place = embed_file(self._core, src, dst, check_threads(threads), chunk, progress)
         return None if in_place else np.load(dst, mmap_mode=mmap_mode)
 
+    def embed_to_npy(self, batches, out_path: str | os.PathLike, threads: int | None = None,
+                     on_newline: str = "error", progress: Callable[[int], None] | None = None) -> int:
+        """Sentence vectors of a stream of texts, written to a ``.npy`` file as they come.
+
+        ``batches`` is an iterable of lists of texts (e.g. read from a compressed or JSON-lines
+        file); each list is embedded with :meth:`embed_sentences` (``threads``, ``on_newline``)
+        and appended, so memory holds one batch. The file is written atomically, as by
+        :meth:`embed_file`. ``progress(rows)`` is called after each batch. Returns the row count.
+        """
+        from ._embed import embed_batches
+
+        dst = fspath(out_path, "out_path")
+        check_on_newline(on_newline)
+        check_threads(threads)
+        rows, _ = embed_batches(lambda b: self.embed_sentences(b, threads=threads, on_newline=on_newline),
+                                batches, dst, self.get_dimension(), progress=progress)
+        return rows
+
     def get_input_matrix(self, copy: bool = False) -> np.ndarray:
         """The input matrix, shape (rows, dim), float32.
 

@@ -11,11 +11,14 @@ from .common import COMMON_OPTS, MODEL_OPTS, THREAD_OPT, load, progress_wanted, 
 from .errors import UsageError
 from .parsing import INT32_MAX, float_arg, int_arg, verb
 from .progress import Progress
-from .streams import Output, close_input, iter_line_batches, line_blocks, open_input, spool_stdin
+from .records import RECORD_OPTS, jsonl_line, on_newline, open_records, output_format
+from .streams import Output, close_input, line_blocks, open_input, spool_stdin
 
 _CLASSIFY_OPTS = {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT}
+_PREDICT_OPTS = {**_CLASSIFY_OPTS, **RECORD_OPTS}
 _POSITIONALS = ["model", "test-data", "k?", "threshold?"]
-_PREDICT_USAGE = "<test-data> may be '-' (standard input); k defaults to 1 (-1: all labels), threshold to 0.0"
+_PREDICT_USAGE = ("<test-data> may be '-' (standard input), JSON lines (-field) and gzip/xz/zstd-compressed; "
+                  "k defaults to 1 (-1: all labels), threshold to 0.0")
 
 
 def k_and_threshold(pos: list[str]) -> tuple[int, float]:
@@ -111,41 +114,51 @@ def cmd_test_label(pos, opts):
     return 0
 
 
+def _predict_rows(labels, probs, objs, fmt: str, with_prob: bool):
+    if fmt == "jsonl":
+        for i, (ls, ps) in enumerate(zip(labels, probs)):
+            result = {"labels": list(ls)}
+            if with_prob:
+                result["probabilities"] = [float(p) for p in ps]
+            yield jsonl_line(objs[i] if objs is not None else None, **result)
+    elif with_prob:
+        for ls, ps in zip(labels, probs):
+            yield " ".join(f"{lab} {float(p):g}" for lab, p in zip(ls, ps)) + "\n"
+    else:
+        for ls in labels:
+            yield " ".join(ls) + "\n"
+
+
 def _predict(pos, opts, with_prob: bool) -> int:
     k, th = k_and_threshold(pos)
+    fmt, newline = output_format(opts), on_newline(opts)
     n_threads = threads(opts)
     model = load(pos[0], opts)
     k = api_k(model, k)
-    f, size = open_input(pos[1])
+    records = open_records(pos[1], opts)
     out = Output()
     bar = Progress("predict", "lines", enabled=progress_wanted(opts))
-    n = done = 0
+    n = 0
     try:
-        for lines, nbytes in iter_line_batches(f):
-            labels, probs = model.predict(
-                lines, k=k, threshold=th, on_unicode_error="surrogateescape", threads=n_threads
-            )
-            if with_prob:
-                rows = (" ".join(f"{lab} {float(p):g}" for lab, p in zip(ls, ps)) for ls, ps in zip(labels, probs))
-            else:
-                rows = (" ".join(ls) for ls in labels)
-            out.write("".join(row + "\n" for row in rows))
-            n += len(lines)
-            done += nbytes
-            bar.update(n, done / size if size else None)
+        for docs, objs in records.batches():
+            labels, probs = model.predict(docs, k=k, threshold=th, on_unicode_error="surrogateescape",
+                                          threads=n_threads, on_newline=newline)
+            out.write("".join(_predict_rows(labels, probs, objs, fmt, with_prob)))
+            n += len(docs)
+            bar.update(n, records.fraction())
     finally:
-        close_input(f)
-    bar.close(n, 1.0 if size else None)
+        records.close()
+    bar.close(n, 1.0 if records.size else None)
     out.flush()
     return 0
 
 
-@verb("predict", "most likely labels of each line", _POSITIONALS, _CLASSIFY_OPTS, _PREDICT_USAGE)
+@verb("predict", "most likely labels of each line", _POSITIONALS, _PREDICT_OPTS, _PREDICT_USAGE)
 def cmd_predict(pos, opts):
     return _predict(pos, opts, False)
 
 
-@verb("predict-prob", "most likely labels of each line, with probabilities", _POSITIONALS, _CLASSIFY_OPTS,
+@verb("predict-prob", "most likely labels of each line, with probabilities", _POSITIONALS, _PREDICT_OPTS,
       _PREDICT_USAGE)
 def cmd_predict_prob(pos, opts):
     return _predict(pos, opts, True)

@@ -13,6 +13,7 @@ from .common import COMMON_OPTS, MODEL_OPTS, THREAD_OPT, load, progress_wanted, 
 from .errors import CommandError, UsageError
 from .parsing import Opt, verb
 from .progress import Progress
+from .records import RECORD_OPTS, Records, jsonl_line, on_newline, open_records, output_format
 from .streams import Output, spool_stdin
 
 # ---------------------------------------------------------------------------------------- dump
@@ -104,38 +105,89 @@ def _embed_to_npy(model: sentvec.Model, src: str, dst: str, n_threads: int | Non
 
 
 def _check_npy_target(dst: str) -> None:
-    if dst == "-":
-        raise UsageError("the .npy output must be a file path")
     if os.path.isdir(dst):
         raise CommandError(f"{dst}: is a directory; give the .npy file path")
     if not os.path.isdir(os.path.dirname(os.path.abspath(dst))):
         raise CommandError(f"cannot write {dst}: its folder does not exist")
 
 
-@verb(
-    "embed",
-    "sentence vectors of every line of a file, written to a .npy file",
-    ["model", "sentences", "output"],
-    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT},
-    "<sentences> may be '-' (standard input); row i of the .npy is line i",
-)
-def cmd_embed(pos, opts):
-    model_path, src, dst = pos
-    _check_npy_target(dst)
-    model = load(model_path, opts)
-    n_threads = threads(opts)
-    show = progress_wanted(opts)
+def _embed_plain(model: sentvec.Model, src: str, dst: str, n_threads: int | None, show: bool) -> int:
+    """A plain text file (or standard input, spooled) to .npy through ``Model.embed_file``."""
     spooled = None
     if src == "-":
         spooled = src = spool_stdin()
     elif not os.path.exists(src):
         raise FileNotFoundError(2, "No such file or directory", src)
     try:
-        n = _embed_to_npy(model, src, dst, n_threads, Progress("embed", "lines", enabled=show))
+        return _embed_to_npy(model, src, dst, n_threads, Progress("embed", "lines", enabled=show))
     finally:
         if spooled:
             os.unlink(spooled)
-    if show:
+
+
+def _embed_records(model: sentvec.Model, records: Records, dst: str, fmt: str, opts) -> int:
+    """Compressed or JSON-lines input, or JSON-lines output: a batch of documents at a time."""
+    n_threads, newline = threads(opts), on_newline(opts)
+    bar = Progress("embed", "lines", enabled=progress_wanted(opts))
+    rows = 0
+    try:
+        if fmt == "npy":
+            def batches():
+                for docs, _ in records.batches():
+                    yield docs
+                    bar.update(rows, records.fraction())
+
+            def counted(n: int) -> None:
+                nonlocal rows
+                rows = n
+
+            model.embed_to_npy(batches(), dst, threads=n_threads, on_newline=newline, progress=counted)
+        else:
+            out = Output()
+            for docs, objs in records.batches():
+                vecs = model.embed_sentences(docs, threads=n_threads, on_newline=newline)
+                out.write("".join(jsonl_line(objs[i] if objs is not None else None, vector=v.tolist())
+                                  for i, v in enumerate(vecs)))
+                rows += len(docs)
+                bar.update(rows, records.fraction())
+            out.flush()
+    finally:
+        records.close()
+    bar.close(rows, 1.0 if records.size else None)
+    return rows
+
+
+@verb(
+    "embed",
+    "sentence vectors of every line (or JSON document) of a file, written to .npy or as JSON lines",
+    ["model", "sentences", "output"],
+    {**MODEL_OPTS, **COMMON_OPTS, **THREAD_OPT, **RECORD_OPTS},
+    "<sentences> may be '-' (standard input), JSON lines (-field) and gzip/xz/zstd-compressed; row i of the "
+    ".npy is document i; <output> '-' with -format jsonl writes JSON lines to standard output",
+)
+def cmd_embed(pos, opts):
+    model_path, src, dst = pos
+    fmt = "jsonl" if output_format(opts) == "jsonl" else "npy"
+    if fmt == "npy" and dst == "-":
+        raise UsageError("the .npy output must be a file path (or give -format jsonl for JSON lines on '-')")
+    if fmt == "jsonl" and dst != "-":
+        raise UsageError("JSON-lines output goes to standard output: give '-' as <output> and redirect it")
+    if fmt == "npy":
+        _check_npy_target(dst)
+    on_newline(opts)
+    model = load(model_path, opts)
+    show = progress_wanted(opts)
+    if src != "-" and not os.path.exists(src):
+        raise FileNotFoundError(2, "No such file or directory", src)
+    records = open_records(src, opts)
+    if fmt == "npy" and records.field is None and records.stream is records.raw:
+        records.close()  # plain text: the streaming C++ path
+        records = None
+    if records is None:
+        n = _embed_plain(model, src, dst, threads(opts), show)
+    else:
+        n = _embed_records(model, records, dst, fmt, opts)
+    if show and fmt == "npy":
         print(f"wrote {n} x {model.get_dimension()} float32 to {dst}", file=sys.stderr)
     return 0
 
