@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -36,73 +36,55 @@ def count_lines(path: str) -> int:
     return n + (last != b"\n")
 
 
+def _line_chunks(src, chunk_bytes: int, read: list[int]):
+    """``src``'s bytes in pieces of whole lines, about ``chunk_bytes`` each (one very long line is
+    kept whole, its pieces joined once); ``read[0]`` counts the bytes read so far."""
+    pending: list[bytes] = []
+    while True:
+        block = src.read(chunk_bytes)
+        if not block:
+            break
+        read[0] += len(block)
+        cut = block.rfind(b"\n")
+        if cut < 0:  # no line ends in this block: keep reading
+            pending.append(block)
+            continue
+        head = block[: cut + 1]
+        yield b"".join(pending) + head if pending else head
+        pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
+    if pending:  # last line without a newline
+        yield b"".join(pending)
+
+
 def embed_file(core, in_path: str, out_path: str, threads: int, chunk_bytes: int,
                progress: Callable[[int, int], None] | None = None) -> tuple[int, bool]:
     """Write one float32 row per line of ``in_path`` into the ``.npy`` file ``out_path``.
 
     The file is read ``chunk_bytes`` at a time (cut at the last newline); each chunk is split into
-    lines and embedded in C++ on ``threads`` threads without the GIL, and its rows are appended.
-    The output goes through the core's one atomic write path (``_core.AtomicFile``): a temporary
-    file renamed over ``out_path`` at the end (a failed or interrupted call leaves no partial
-    output), the same file mode rule as every other writer, and a device or FIFO target written in
-    place (its row count is then counted first, as the header cannot be rewritten).
-    ``progress(rows, bytes_read)`` is called after each chunk. Returns (rows, written in place).
+    lines and embedded in C++ on ``threads`` threads without the GIL, and its rows are appended
+    through :func:`embed_batches` (the core's one atomic write path; a device or FIFO target gets
+    its row count first, as the header cannot be rewritten). ``progress(rows, bytes_read)`` is
+    called after each chunk. Returns (rows, written in place).
     """
-    dim = core.dim
     # A regular file only, as every text input (input_file.h); checked before the output exists.
     src_fd = _core.open_input(in_path, "file to embed")
-    try:
-        out = _core.AtomicFile(out_path)
-    except BaseException:
-        os.close(src_fd)
-        raise
-    rows = 0
-    try:
-        with os.fdopen(src_fd, "rb") as src:
-            out.write(_npy_header(count_lines(in_path) if out.in_place else 0, dim))
-            pending: list = []  # pieces of a line that has not ended yet (kept linear in size)
-            done = 0
-
-            def emit(data: bytes) -> None:
-                nonlocal rows
-                vecs = _core.embed_buffer(core, data, threads)
-                out.write(np.ascontiguousarray(vecs, dtype="<f4"))
-                rows += vecs.shape[0]
-                if progress is not None:
-                    progress(rows, done)
-
-            while True:
-                block = src.read(chunk_bytes)
-                if not block:
-                    break
-                done += len(block)
-                cut = block.rfind(b"\n")
-                if cut < 0:  # no line ends in this block: keep reading (one very long line)
-                    pending.append(block)
-                    continue
-                head = block[: cut + 1]
-                emit(b"".join(pending) + head if pending else head)
-                pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
-            if pending:  # last line without a newline
-                emit(b"".join(pending))
-        if not out.in_place:
-            out.seek(0)
-            out.write(_npy_header(rows, dim))
-        out.commit()
-    except BaseException:
-        out.abort()
-        raise
-    return rows, out.in_place
+    read = [0]
+    with os.fdopen(src_fd, "rb") as src:
+        return embed_batches(lambda data: _core.embed_buffer(core, data, threads),
+                             _line_chunks(src, chunk_bytes, read), out_path, core.dim,
+                             rows=lambda: count_lines(in_path),
+                             progress=None if progress is None else (lambda n: progress(n, read[0])))
 
 
-def embed_batches(embed: Callable[[list[str]], np.ndarray], batches: Iterable[list[str]], out_path: str,
-                  dim: int, rows: int | None = None,
+def embed_batches(embed: Callable[[Any], np.ndarray], batches: Iterable[Any], out_path: str,
+                  dim: int, rows: Callable[[], int] | None = None,
                   progress: Callable[[int], None] | None = None) -> tuple[int, bool]:
-    """Write ``embed(batch)`` for every batch of texts into the ``.npy`` file ``out_path``.
-
-    The same one atomic write path as ``embed_file`` (``_core.AtomicFile``). A device or FIFO
-    target is written in place and needs ``rows`` (the header is written first and cannot be
-    rewritten). Returns (rows, written in place).
+    """Write ``embed(batch)`` for every batch (texts, or bytes of whole lines) into the ``.npy``
+    file ``out_path``, through the core's one atomic write path (``_core.AtomicFile``): a
+    temporary file renamed over ``out_path`` at the end (a failed or interrupted call leaves no
+    partial output), or, for a device or FIFO target, the target itself, which needs ``rows()``
+    (the row count, asked for only then: the header is written first and cannot be rewritten).
+    ``progress(rows_so_far)`` is called after each batch. Returns (rows, written in place).
     """
     out = _core.AtomicFile(out_path)
     done = 0
@@ -110,15 +92,16 @@ def embed_batches(embed: Callable[[list[str]], np.ndarray], batches: Iterable[li
         if out.in_place and rows is None:
             raise ValueError(f"{out_path} is a device or FIFO: writing a .npy there needs the row count "
                              "up front; write to a regular file instead")
-        out.write(_npy_header(rows if out.in_place else 0, dim))
+        expected = rows() if out.in_place else None
+        out.write(_npy_header(expected if out.in_place else 0, dim))
         for batch in batches:
             vecs = embed(batch)
             out.write(np.ascontiguousarray(vecs, dtype="<f4"))
             done += vecs.shape[0]
             if progress is not None:
                 progress(done)
-        if out.in_place and done != rows:
-            raise ValueError(f"{out_path}: {done} rows embedded where {rows} were announced")
+        if out.in_place and done != expected:
+            raise ValueError(f"{out_path}: {done} rows embedded where {expected} were announced")
         if not out.in_place:
             out.seek(0)
             out.write(_npy_header(done, dim))
