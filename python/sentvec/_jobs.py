@@ -91,20 +91,30 @@ def embed_rows(model: Any, texts: list[str], on_newline: str) -> np.ndarray:
     return model.embed_sentences(texts, threads=1, on_newline=on_newline)
 
 
+def mapping_kb(path: str, pid: int | str = "self") -> tuple[int, int]:
+    """Resident and proportional memory (kB, from ``/proc/PID/smaps``) of process ``pid``'s
+    mappings of the file ``path``: (0, 0) where it maps nothing of it or there is no procfs.
+    A driver reads its workers' figures at one moment with it (the Pss of shared pages is split
+    among the processes that map them at that moment, so a sum is only meaningful then)."""
+    rss = pss = 0
+    smaps = f"/proc/{pid}/smaps"
+    if not os.path.exists(smaps):
+        return 0, 0
+    inside = False
+    with open(smaps) as f:
+        for line in f:
+            first = line.split(maxsplit=1)[0]
+            if "-" in first and not first.endswith(":"):
+                inside = line.rstrip("\n").endswith(" " + path)
+            elif inside and first == "Rss:":
+                rss += int(line.split()[1])
+            elif inside and first == "Pss:":
+                pss += int(line.split()[1])
+    return rss, pss
+
+
 def process_report(path: str | None = None) -> dict[str, Any]:
     """This process: pid, how many models it loaded, and the resident / proportional memory (kB,
     from /proc/self/smaps) of its mappings of ``path`` (tests check the workers share one copy)."""
-    rss = pss = 0
-    if path is not None and os.path.exists("/proc/self/smaps"):
-        inside = False
-        with open("/proc/self/smaps") as f:
-            for line in f:
-                first = line.split(maxsplit=1)[0]
-                if "-" in first and not first.endswith(":"):
-                    inside = line.rstrip("\n").endswith(" " + path)
-                elif inside and first in ("Rss:", "Pss:"):
-                    if first == "Rss:":
-                        rss += int(line.split()[1])
-                    else:
-                        pss += int(line.split()[1])
+    rss, pss = mapping_kb(path) if path is not None else (0, 0)
     return {"pid": os.getpid(), "loads": _LOADS["count"], "rss_kb": rss, "pss_kb": pss}

@@ -15,7 +15,7 @@ pd = pytest.importorskip("pandas", reason="sentvec.ray needs pandas (the ray ext
 ray = pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
 pytest.importorskip("ray.data", reason="the ray extra (ray[data]) is not installed")
 import sentvec.ray  # noqa: E402
-from sentvec._jobs import process_report  # noqa: E402
+from sentvec._jobs import mapping_kb, process_report  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -48,6 +48,10 @@ class ReportingPredictor(sentvec.ray.Predictor):
         out.update(pid=np.full(n, r["pid"]), loads=np.full(n, r["loads"]), rss=np.full(n, r["rss_kb"]))
         return out
 
+    def run(self, batch):
+        """``__call__`` as an actor method (the test keeps two actors alive to read their memory)."""
+        return self(batch)
+
 
 def test_predictor_equals_the_api_and_maps_once_per_actor(cluster, setup):
     path, model, texts = setup
@@ -61,6 +65,30 @@ def test_predictor_equals_the_api_and_maps_once_per_actor(cluster, setup):
     per_pid = out.groupby("pid")["loads"].max()
     assert (per_pid == 1).all(), per_pid  # one mapping per actor process, however many batches
     assert (out["rss"] > 0).all() and os.getpid() not in set(out["pid"])
+
+
+def test_actors_share_one_mapping_of_the_file(cluster, setup):
+    # Pss splits a shared page among the processes mapping it *at that moment*, so the driver reads
+    # every actor's /proc/PID/smaps while both are alive, after both answered.
+    path, model, texts = setup
+    actor = ray.remote(num_cpus=1)(ReportingPredictor)
+    actors = [actor.remote(model=str(path)) for _ in range(2)]
+    batch = {"text": np.array(texts, dtype=object)}
+    outs = ray.get([a.run.remote(batch) for a in actors])
+    try:
+        labels, _ = expected_k1(model, texts)
+        assert all(list(o["label"]) == labels for o in outs)
+        pids = sorted({int(o["pid"][0]) for o in outs})
+        assert len(pids) == 2 and os.getpid() not in pids, pids
+        figures = [mapping_kb(str(path), pid) for pid in pids]
+    finally:
+        for a in actors:
+            ray.kill(a)
+    size_kb = path.stat().st_size / 1024
+    rss, pss = sum(r for r, _ in figures), sum(p for _, p in figures)
+    assert all(r > 0 for r, _ in figures), figures  # each actor maps the file and reads it
+    assert pss <= 1.25 * size_kb + 8, (figures, size_kb)  # one copy between them
+    assert rss >= 1.5 * pss, figures  # the pages they read are the same pages, shared
 
 
 def test_predictor_pandas_batches_k2(cluster, setup):

@@ -19,6 +19,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("PySpark needs Java (apt-get install -y default-jre-headless)", allow_module_level=True)
 import sentvec.spark  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
+from sentvec._jobs import mapping_kb  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -88,3 +89,13 @@ def test_each_python_worker_maps_the_file_once(spark, setup):
     assert all(loads == 1 for _, loads, _, _ in reports), reports
     assert all(rss > 0 for _, _, rss, _ in reports) and sum(n for *_, n in reports) == 400
     assert os.getpid() not in {pid for pid, *_ in reports}
+    # The reused Python workers are still alive: the driver reads their smaps at one moment (Pss
+    # splits a shared page among the processes mapping it then).
+    pids = sorted({pid for pid, *_ in reports})
+    figures = [mapping_kb(str(path), pid) for pid in pids]
+    live = [f for f in figures if f[0] > 0]
+    assert len(live) >= 2, (pids, figures)  # local[2]: two Python workers map the file
+    size_kb = path.stat().st_size / 1024
+    rss, pss = sum(r for r, _ in live), sum(p for _, p in live)
+    assert pss <= 1.25 * size_kb + 8, (figures, size_kb)  # one copy between them
+    assert rss >= 1.5 * pss, figures  # the same pages, shared
