@@ -48,6 +48,9 @@ struct Args {
   uint64_t seed;
   int32_t dropout_k;
   NgramScheme scheme;
+  /// How the hashed rows (char and word n-grams) of the input matrix start: "uniform" like the
+  /// word rows, or "zero" (see bench/bench_init.py for what each gives).
+  std::string init_buckets;
   // Accepted for compatibility with the official package (supervised).
   std::string autotune_validation_file, autotune_metric, autotune_model_size;
   int32_t autotune_predictions, autotune_duration;

@@ -162,6 +162,8 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
   DenseMatrix& in = *model->input.dense();
   init_uniform(in, args.seed, args.thread);
+  if (args.init_buckets == "zero")
+    for (int64_t r = dict.nwords(); r < in_rows; ++r) std::fill_n(in.row_mut(r), args.dim, 0.f);
   if (!pre.words.empty()) {
     for (size_t i = 0; i < pre.words.size(); ++i) {
       const int32_t id = dict.get_id(pre.words[i]);

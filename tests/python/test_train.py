@@ -368,3 +368,19 @@ def test_ctrl_c_interrupts_within_a_second(tiny_corpus, tmp_path):
     assert r["result"] == "interrupted"
     assert r["delay"] < 1.0
     assert r["threads"] == 1
+
+
+def test_init_buckets_zero_leaves_unused_hashed_rows_zero(tiny_labelled):
+    """initBuckets="zero": hashed rows start at zero, so rows no feature reached stay zero, while
+    the word rows start as always; "uniform" (the default) gives every row noise."""
+    opts = dict(dim=8, epoch=1, wordNgrams=2, bucket=5000, thread=1, verbose=0, seed=2)
+    zero = sentvec.train_supervised(str(tiny_labelled), initBuckets="zero", **opts)
+    uniform = sentvec.train_supervised(str(tiny_labelled), **opts)
+    nwords = len(zero.get_words())
+    zin, uin = zero.get_input_matrix(), uniform.get_input_matrix()
+    untouched = ~zin[nwords:].any(axis=1)
+    assert 0 < untouched.sum() < 5000  # some hashed rows trained, most never reached
+    assert np.all(uin[nwords:][untouched] != 0)  # uniform: those rows hold their starting noise
+    np.testing.assert_array_equal(zin[:nwords] != 0, np.ones_like(zin[:nwords], dtype=bool))
+    with pytest.raises(ValueError, match="initBuckets"):
+        sentvec.train_supervised(str(tiny_labelled), initBuckets="gaussian", **opts)
