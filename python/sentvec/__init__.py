@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from . import FastText  # the official module name: FastText._FastText, FastText.EOS, ...
-from .errors import DivergedError, FormatError, UnknownOptionError
+from .errors import DivergedError, FormatError, ThreadError, UnknownOptionError
 from .FastText import BOW, EOS, EOW, cbow, skipgram, supervised
 from .model import Model, load_model, tokenize
 from .ngrams import ngram_ids
@@ -23,6 +23,7 @@ __all__ = [
     "FastText",
     "FormatError",
     "Model",
+    "ThreadError",
     "UnknownOptionError",
     "cbow",
     "evaluate",

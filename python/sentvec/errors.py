@@ -9,6 +9,8 @@ for fastText (``except ValueError``, ``except RuntimeError``) still catches it:
   (fastText: ``ValueError: ... cannot be opened for loading!``).
 - ``DivergedError``: training met a NaN loss; a ``FloatingPointError`` and a ``RuntimeError``
   (fastText: ``RuntimeError: Encountered NaN.``).
+- ``ThreadError`` (a ``RuntimeError``, as Python's ``threading`` raises): the system refused to
+  start a thread (``ulimit -u``/``-v``, a pids cgroup); the message names the limit.
 - ``UnknownOptionError``: an unknown training option; a ``TypeError`` (what Python and fastText
   raise for an unexpected keyword) and a ``ValueError`` (what sentvec raised before).
 """
@@ -24,9 +26,10 @@ NotADirectoryError = _core.NotADirectoryError
 PermissionError = _core.PermissionError
 DivergedError = _core.DivergedError
 UnknownOptionError = _core.UnknownOptionError
+ThreadError = _core.ThreadError
 
 __all__ = [
     "DivergedError", "FileNotFoundError", "FormatError", "IsADirectoryError", "NotADirectoryError",
-    "PermissionError", "UnknownOptionError",
+    "PermissionError", "ThreadError", "UnknownOptionError",
 ]
 

@@ -63,6 +63,19 @@ py::handle diverged_error_type() {
   return t;
 }
 
+py::handle thread_error_type() {
+  static py::handle t = [] {
+    PyObject* e = PyErr_NewExceptionWithDoc(
+        "sentvec.ThreadError",
+        "The system refused to start a thread (a limit on threads or address space); the message "
+        "names the limits to look at. A RuntimeError, as Python's own threading raises.",
+        PyExc_RuntimeError, nullptr);
+    if (!e) throw py::error_already_set();
+    return py::handle(e);
+  }();
+  return t;
+}
+
 py::handle unknown_option_type() {
   static py::handle t = two_base_type(
       "UnknownOptionError",
@@ -143,6 +156,7 @@ void bind_api(py::module_& mod) {
   mod.attr("PermissionError") = sentvec_py::os_error_type(EACCES);
   mod.attr("DivergedError") = sentvec_py::diverged_error_type();
   mod.attr("UnknownOptionError") = sentvec_py::unknown_option_type();
+  mod.attr("ThreadError") = sentvec_py::thread_error_type();
   mod.def("subword_id", &subword_id, py::arg("model"), py::arg("subword"),
           "fastText's get_subword_id: the input row a subword hashes to.");
   mod.def("set_matrices", &set_matrices, py::arg("model"), py::arg("input_matrix"),

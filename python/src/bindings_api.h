@@ -16,6 +16,8 @@ pybind11::handle diverged_error_type();
 /// sentvec.UnknownOptionError: TypeError (Python's and fastText's type for an unexpected
 /// keyword) that is also ValueError (sentvec's type for every bad option before).
 pybind11::handle unknown_option_type();
+/// sentvec.ThreadError (a RuntimeError): a thread could not be started.
+pybind11::handle thread_error_type();
 
 }  // namespace sentvec_py
 

@@ -47,6 +47,8 @@ void register_errors(py::module_& mod) {
       PyErr_SetString(PyExc_MemoryError, e.what());
     } catch (const DivergedError& e) {
       PyErr_SetString(sentvec_py::diverged_error_type().ptr(), e.what());  // also RuntimeError
+    } catch (const ThreadError& e) {
+      PyErr_SetString(sentvec_py::thread_error_type().ptr(), e.what());  // a RuntimeError
     } catch (const Cancelled&) {
       PyErr_SetString(PyExc_KeyboardInterrupt, "training interrupted");
     } catch (const std::bad_alloc&) {

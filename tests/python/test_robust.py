@@ -16,8 +16,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import sentvec
 from conftest import TESTDATA
 from helpers.corpora import write_one_line
+from helpers.procfs import limit_address_space
 
 FTZ = TESTDATA / "golden" / "ft-supervised.ftz"
 VALID = TESTDATA / "cooking.valid.300"
@@ -313,3 +315,17 @@ def test_ctrl_c_stops_sent2vec_inside_a_20_mb_line(tmp_path):
 
     out, _ = interrupt_child(TRAIN_INTERRUPTED_RUNNING, str(corpus), json.dumps(opts), delay=1.0)
     assert out.strip().splitlines()[-1] == "interrupted", out
+
+
+def test_cli_thread_refusal_is_a_plain_error(tiny_corpus, tmp_path):
+    """The CLI prints a refused thread as a one-line error, not as an internal error, and the
+    Python type is sentvec.ThreadError, a RuntimeError."""
+    assert issubclass(sentvec.ThreadError, RuntimeError)
+    r = subprocess.run([sys.executable, "-m", "sentvec", "skipgram", "-input", str(tiny_corpus), "-output",
+                        str(tmp_path / "m"), "-dim", "10", "-epoch", "1", "-minCount", "1", "-bucket", "1000",
+                        "-thread", "600", "-verbose", "0"],
+                       capture_output=True, text=True, timeout=120, preexec_fn=limit_address_space(4 << 30))
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "cannot start thread" in r.stderr and "of 600" in r.stderr, r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

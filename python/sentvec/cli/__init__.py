@@ -16,6 +16,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+import sentvec
+
 # The verb modules register their verbs in parsing.VERBS when imported.
 from . import (
     classify,  # noqa: F401  (test, test-label, predict, predict-prob)
@@ -101,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()
-    except (CommandError, OSError, ValueError, KeyError, MemoryError, IndexError) as e:
+    except (CommandError, OSError, ValueError, KeyError, MemoryError, IndexError, sentvec.ThreadError) as e:
         if debug:
             import traceback
 
