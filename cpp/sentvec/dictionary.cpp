@@ -78,20 +78,22 @@ void Dictionary::char_ngrams(std::string_view word, std::vector<int32_t>& out,
   w.reserve(word.size() + 2);
   w.append(kBow).append(word).append(kEow);
   const size_t len = w.size();
-  std::string ng;
+  const std::string_view wv(w);
   for (size_t i = 0; i < len; ++i) {
     // n counts UTF-8 characters: continuation bytes never start an n-gram.
     if ((static_cast<unsigned char>(w[i]) & 0xC0) == 0x80) continue;
-    ng.clear();
+    // The n-grams starting at i share their prefixes: each hash extends the previous one
+    // by the bytes of one more character, instead of rehashing the n-gram from its start.
+    uint32_t h = kFnv1a32Basis;
     size_t j = i;
     for (int32_t n = 1; j < len && n <= maxn_; ++n) {
-      ng.push_back(w[j++]);
-      while (j < len && (static_cast<unsigned char>(w[j]) & 0xC0) == 0x80) ng.push_back(w[j++]);
+      const size_t c0 = j++;
+      while (j < len && (static_cast<unsigned char>(w[j]) & 0xC0) == 0x80) ++j;
+      h = fnv1a32_extend(h, wv.substr(c0, j - c0));
       // fastText skips single-character n-grams at either boundary ("<" or ">").
       if (n >= minn_ && !(n == 1 && (i == 0 || j == len))) {
-        int32_t h = static_cast<int32_t>(fnv1a32(ng) % static_cast<uint32_t>(bucket_));
-        push_hash(out, h);
-        if (substrings) substrings->push_back(ng);
+        push_hash(out, static_cast<int32_t>(h % static_cast<uint32_t>(bucket_)));
+        if (substrings) substrings->emplace_back(wv.substr(i, j - i));
       }
     }
   }

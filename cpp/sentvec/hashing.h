@@ -17,14 +17,17 @@ namespace sentvec {
 
 /// fastText's 32-bit FNV-1a over the bytes of a token. fastText xors in each byte
 /// sign-extended from char, so bytes >= 0x80 contribute 0xFFFFFF80-style values.
-inline uint32_t fnv1a32(std::string_view s) {
-  uint32_t h = 2166136261u;
+/// The running form: fnv1a32 of s + t == fnv1a32_extend(fnv1a32(s), t), so the n-grams that
+/// start at one position are hashed in one pass, each extending the last.
+constexpr uint32_t kFnv1a32Basis = 2166136261u;
+inline uint32_t fnv1a32_extend(uint32_t h, std::string_view s) {
   for (char c : s) {
     h ^= static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(c)));
     h *= 16777619u;
   }
   return h;
 }
+inline uint32_t fnv1a32(std::string_view s) { return fnv1a32_extend(kFnv1a32Basis, s); }
 
 /// fastText keeps a token's 32-bit hash in an int32 and widens it sign-extended before the
 /// n-gram polynomial; this is that widened value.
