@@ -101,7 +101,7 @@ def test_resume_after_ctrl_c_keeps_the_last_complete_checkpoint(tiny_corpus, tmp
 
 
 def test_time_based_checkpoints_resume_to_the_same_bytes(tiny_labelled, tmp_path):
-    opts = dict(KINDS["supervised"], **COMMON, epoch=60)
+    opts = dict(KINDS["supervised"], **COMMON, epoch=300)
     plain = saved(sentvec.train_supervised(str(tiny_labelled), **opts), tmp_path / "plain.bin")
     folder = tmp_path / "ck"
     # The first poll after 1 ms asks for a checkpoint: the workers park wherever they are.
