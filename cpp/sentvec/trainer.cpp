@@ -151,6 +151,12 @@ void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32
   a.thread = thread;
   a.verbose = verbose;
   a.pretrained_vectors.clear();
+  // The run-only options of the model's own training run (checkpoints, validation) are not
+  // this run's.
+  a.checkpoint.clear();
+  a.resume.clear();
+  a.validation.clear();
+  a.early_stop = 0;
   a.validate();
   StepFactory factory = step_factory_for(a);
   std::FILE* log = a.verbose > 0 ? opts.log : nullptr;

@@ -266,3 +266,29 @@ def test_cli_checkpoint_and_resume(tiny_corpus, tmp_path):
     r = run("skipgram", "-input", tiny_corpus, "-output", tmp_path / "x", "-resume", folder, "-lr", "0.5",
             check=False)
     assert r.returncode != 0 and b"option 'lr'" in r.stderr
+
+
+def test_official_fasttext_opens_a_checkpoint(tiny_corpus, tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    folder = tmp_path / "ck"
+    m = sentvec.train_unsupervised(str(tiny_corpus), checkpoint=str(folder), checkpoint_every=1,
+                                   **dict(KINDS["skipgram"], **COMMON))
+    ours = sentvec.load_model(str(folder / "ckpt-000003" / "model.bin"))
+    ft = fasttext.load_model(str(folder / "ckpt-000003" / "model.bin"))
+    assert ft.get_words() == ours.get_words() == m.get_words()
+    for w in ("the", "cat", "zzzunseen"):
+        assert ft.get_word_vector(w).tolist() == ours.get_word_vector(w).tolist()
+
+
+def test_two_threads_checkpoint_and_resume(tiny_corpus, tmp_path):
+    # Hogwild with two threads is not reproducible, but a resumed run continues every thread.
+    opts = dict(KINDS["skipgram"], thread=2, seed=3, verbose=0, epoch=6)
+    folder = tmp_path / "ck"
+    sentvec.train_unsupervised(str(tiny_corpus), checkpoint=str(folder), checkpoint_every=0.5,
+                               callback=lambda p: p.checkpoints < 2, **opts)
+    state = (folder / checkpoints(folder)[-1] / "state.txt").read_text()
+    assert state.count("\nworker=") == 2
+    calls = []
+    m = sentvec.train_unsupervised(str(tiny_corpus), resume=str(folder), callback=calls.append)
+    assert calls[-1].finished and calls[-1].progress == 1.0 and calls[-1].epoch == 6
+    assert m.get_dimension() == 16
