@@ -1,4 +1,6 @@
 // Hogwild training: the threads, the learning-rate schedule, progress and cancellation.
+// train() builds the model here; the threads and their watcher (polling, validation after each
+// epoch, checkpoints) are in train_loop.cpp, the checkpoint files in checkpoint.cpp.
 //
 // How a model kind plugs in: a LineStep turns one line of the corpus into gradient steps
 // through Worker::update (or the OutputLayer directly). The steps of cbow, skipgram and
