@@ -137,7 +137,8 @@ struct TrainReport {
 /// How `train` reports and is stopped.
 struct TrainOptions {
   /// Called on the calling thread about every `poll_interval` seconds while the threads run,
-  /// and once at the end (finished = true). Return false to stop training early (the model
+  /// right after each epoch's validation scoring (option 'validation'), and once at the end
+  /// (finished = true). Return false to stop training early (the model
   /// trained so far is returned); throw to abort (threads are stopped and joined first, then
   /// the exception propagates).
   std::function<bool(const TrainStatus&)> poll;
