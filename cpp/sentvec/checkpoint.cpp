@@ -317,7 +317,7 @@ TrainState read_checkpoint_state(const std::string& ckpt_dir) {
         e.loss = std::strtod(l.c_str(), nullptr);
         s.valid.history.push_back(e);
       } else if (key == "workers") {
-        s.workers.reserve(std::stoul(val));
+        // The count is implied by the worker lines (checked against option 'thread' below).
       } else if (key == "worker") {
         WorkerState w;
         std::string loss;

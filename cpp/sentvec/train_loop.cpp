@@ -159,6 +159,13 @@ TrainRun::TrainRun(Model& model, const std::string& input, const TrainOptions& o
     if (resume->total != progress_.total || resume->lr0 != progress_.lr0 ||
         static_cast<int32_t>(resume->workers.size()) != nthreads_)
       throw FormatError("checkpoint state does not match its model (total, lr or thread)");
+    if (resume->tokens < 0 || resume->tokens > progress_.total + 1000000000LL)
+      throw FormatError("checkpoint state: tokens out of range");
+    const size_t nt = layer_.negatives().size();
+    for (const WorkerState& ws : resume->workers)
+      if ((nt ? ws.neg_pos >= nt : ws.neg_pos != 0) || ws.local_tokens < 0 || ws.examples < 0 ||
+          ws.reader_offset < 0)
+        throw FormatError("checkpoint state: a worker's negative cursor, counters or offset is out of range");
     progress_.tokens.store(resume->tokens);
     track_ = resume->valid;
     elapsed_before_ = resume->elapsed_seconds;

@@ -221,6 +221,15 @@ def test_resume_errors(tiny_corpus, tiny_labelled, tmp_path):
     (bad / "state.txt").write_text(text[: len(text) // 2])
     with pytest.raises(ValueError, match="state.txt"):
         sentvec.train_unsupervised(str(tiny_corpus), resume=str(bad))
+    # A hand-edited worker line (negative-table cursor past the table) is refused, not used.
+    lines = text.splitlines(True)
+    i = next(k for k, ln in enumerate(lines) if ln.startswith("worker="))
+    fields = lines[i][len("worker="):].split()
+    fields[4] = str(2**62)
+    lines[i] = "worker=" + " ".join(fields) + "\n"
+    (bad / "state.txt").write_text("".join(lines))
+    with pytest.raises(ValueError, match="negative cursor"):
+        sentvec.train_unsupervised(str(tiny_corpus), resume=str(bad))
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "5x", "", "nan", "inf", "s", " 1", "1e999", 0, -0.5, "0s"])
