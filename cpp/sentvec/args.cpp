@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "autotune.h"
+#include "checkpoint.h"
 #include "errors.h"
 #include "utf8.h"
 
@@ -141,6 +142,26 @@ std::vector<OptionSpec> build_table() {
      0, 0, false, {"uniform", "zero"},
      "start of the hashed (n-gram) input rows: uniform(-1/dim, 1/dim) like the word rows, or zero",
      -1, false, nullptr, nullptr, nullptr, SV_TEXT(init_buckets)},
+    // Run-only: how this run saves and resumes (checkpoint.h) and watches a validation file
+    // (validation.h). Not stored in model files; a resumed run may change the first four.
+    {"checkpoint", none, OptType::kPath, kAll, {"", "", "", ""}, 0, 0, false, {},
+     "folder where training writes checkpoints (ckpt-N: model.bin and state.txt) to resume from",
+     -1, false, nullptr, nullptr, nullptr, SV_TEXT(checkpoint)},
+    {"checkpointEvery", {"checkpoint_every"}, OptType::kText, kAll, {"1", "1", "1", "1"}, 0, 0,
+     false, {}, "checkpoint interval: epochs (a number, may be fractional) or time ('30s', '5m', '1h')",
+     -1, false, nullptr, nullptr, nullptr, SV_TEXT(checkpoint_every)},
+    {"checkpointKeep", {"checkpoint_keep"}, OptType::kInt, kAll, {"1", "1", "1", "1"}, 0, kI32Max,
+     false, {}, "newest checkpoints kept in the folder (0 keeps every one)", -1, false, nullptr,
+     nullptr, nullptr, SV_I32(checkpoint_keep)},
+    {"resume", none, OptType::kPath, kAll, {"", "", "", ""}, 0, 0, false, {},
+     "continue from the newest complete checkpoint in this folder (or this checkpoint); options "
+     "not given are the checkpoint's", -1, false, nullptr, nullptr, nullptr, SV_TEXT(resume)},
+    {"validation", none, OptType::kPath, kSupervisedBit, {"", "", "", ""}, 0, 0, false, {},
+     "labelled file scored after every epoch (P@1, R@1, loss) in the callback and progress line",
+     -1, false, nullptr, nullptr, nullptr, SV_TEXT(validation)},
+    {"earlyStop", {"early_stop"}, OptType::kInt, kSupervisedBit, {"0", "0", "0", "0"}, 0, kI32Max,
+     false, {}, "stop after this many epochs without a better validation P@1 and return the best "
+     "epoch's model (0: never)", -1, false, nullptr, nullptr, nullptr, SV_I32(early_stop)},
   };
 }
 // clang-format on
@@ -249,6 +270,11 @@ std::string option_value_str(const OptionValue& v) {
   return buf;
 }
 
+OptionValue parse_option_text(const OptionSpec& o, const std::string& text) {
+  if (o.type == OptType::kInt) return int64_t{std::stoll(text)};
+  return parse_value(o.type, text);
+}
+
 OptionValue OptionSpec::default_value(ModelName kind) const {
   const std::string text = defaults[kind_index(kind)];
   if (text == "auto") return int64_t{default_threads()};
@@ -349,6 +375,16 @@ void Args::validate() const {
                      "): sent2vec trains no character n-grams");
   }
   if (supervised()) check_autotune_options(*this);  // autotune.cpp: metric, size, budget
+  parse_checkpoint_every(checkpoint_every);  // checkpoint.cpp: "1", "0.5", "30s", "5m"
+  if (!autotune_validation_file.empty()) {
+    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"checkpoint", &checkpoint},
+                                      {"resume", &resume}, {"validation", &validation}})
+      if (!value->empty())
+        throw ArgError(std::string("option '") + name +
+                       "' cannot be combined with option 'autotuneValidationFile' (autotune trains many models)");
+  }
+  if (early_stop > 0 && validation.empty())
+    throw ArgError("option 'earlyStop' needs option 'validation' (the file whose P@1 it watches)");
   require(max_line_tokens >= 1, "maxLineTokens", ">= 1", int64_t{max_line_tokens});
 }
 

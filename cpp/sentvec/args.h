@@ -54,6 +54,10 @@ struct Args {
   // Accepted for compatibility with the official package (supervised).
   std::string autotune_validation_file, autotune_metric, autotune_model_size;
   int32_t autotune_predictions, autotune_duration;
+  // Run-only options (never in a model file): checkpoints (checkpoint.h) and validation
+  // while training (validation.h).
+  std::string checkpoint, checkpoint_every, resume, validation;
+  int32_t checkpoint_keep, early_stop;
   /// fastText's MAX_LINE_SIZE for unsupervised lines: a constant there, not an option.
   int32_t max_line_tokens = 1024;
 
@@ -121,6 +125,8 @@ const std::vector<OptionSpec>& option_table();
 const OptionSpec* find_option(std::string_view name);
 /// The value of thread's "auto" default: cpu count - 1, at least 1.
 int32_t default_threads();
+/// Parses an option's value from text (a checkpoint's state file); throws std::exception.
+OptionValue parse_option_text(const OptionSpec& o, const std::string& text);
 /// A value as the CLI and messages show it (17 significant digits for reals, %g-like).
 std::string option_value_str(const OptionValue& v);
 

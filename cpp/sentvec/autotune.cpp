@@ -15,6 +15,7 @@
 #include "line_reader.h"
 #include "meter.h"
 #include "tokenizer.h"
+#include "validation.h"
 
 namespace sentvec {
 
@@ -91,44 +92,6 @@ int64_t parse_model_size(const std::string& s) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// The validation file, read once: raw lines (with their '\n').
-struct ValidationSet {
-  std::vector<std::string> lines;
-  int64_t words = 0;
-};
-
-ValidationSet read_validation(const std::string& path, const std::string& label_prefix,
-                              const std::function<void()>& check) {
-  ValidationSet v;
-  LineReader r(path);
-  std::string_view line;
-  while (r.next(line)) {
-    v.lines.emplace_back(line);
-    for_each_token(line, [&](std::string_view tok) {
-      if (tok.rfind(label_prefix, 0) != 0) ++v.words;
-      return true;
-    });
-    if (check && (v.lines.size() & 4095) == 0) check();
-  }
-  if (v.lines.empty())
-    throw ArgError("option 'autotuneValidationFile': " + path + " is empty");
-  return v;
-}
-
-/// fastText's meter of `m` on the validation lines.
-Meter evaluate(const Model& m, const ValidationSet& v, int32_t k, bool curves,
-               const std::function<void()>& check) {
-  Meter meter(m.dict.nlabels(), curves);
-  std::vector<int32_t> words, labels;
-  for (size_t i = 0; i < v.lines.size(); ++i) {
-    if (check && (i & 511) == 511) check();
-    m.dict.supervised_line(v.lines[i], words, labels);
-    if (labels.empty() || words.empty()) continue;
-    meter.log(labels, m.predict_features(words, k, 0.f));
-  }
-  return meter;
-}
 
 double metric_score(const Meter& meter, const AutotuneMetric& metric, int32_t label) {
   double s = 0;
@@ -462,7 +425,8 @@ std::shared_ptr<Model> autotune(const Args& base, const std::string& input,
   result.model_size_limit = run.size_limit;
 
   // The data, once: the dictionary under the user's options gives the sizes the costs need.
-  run.valid = read_validation(opts.validation_file, user.label, hooks.interrupt_check);
+  run.valid = read_validation(opts.validation_file, user.label, hooks.interrupt_check,
+                              "autotuneValidationFile", false);
   VocabOptions vo;
   vo.check = hooks.interrupt_check;
   Dictionary dict = build_dictionary(user, input, nullptr, vo);

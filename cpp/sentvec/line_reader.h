@@ -50,8 +50,12 @@ class LineReader {
     if (std::fseek(f_, offset, SEEK_SET) != 0)
       throw IoError(errno, path_, path_ + ": cannot seek: " + std::strerror(errno));
     begin_ = end_ = 0;
+    base_ = offset;
     eof_ = false;
   }
+
+  /// The file offset of the next byte `next` returns (a checkpoint seeks back to it).
+  int64_t tell() const { return base_ + static_cast<int64_t>(begin_); }
 
   /// The next line, or false at end of file.
   bool next(std::string_view& line) {
@@ -106,6 +110,7 @@ class LineReader {
     if (begin_ > 0) {
       std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
       end_ -= begin_;
+      base_ += static_cast<int64_t>(begin_);
       begin_ = 0;
     }
     if (buf_.size() - end_ < kChunk) buf_.resize(end_ + kChunk);
@@ -121,6 +126,7 @@ class LineReader {
   size_t max_line_;
   std::FILE* f_ = nullptr;
   int64_t size_ = 0;
+  int64_t base_ = 0;  // file offset of buf_[0]
   std::vector<char> buf_;
   size_t begin_ = 0, end_ = 0, shifted_ = 0;
   bool eof_ = false;

@@ -1,5 +1,6 @@
 // A small, fast, seedable random generator for training (one per thread).
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "hashing.h"
@@ -29,6 +30,11 @@ class Rng {
     s_[2] ^= t;
     s_[3] = rotl(s_[3], 45);
     return r;
+  }
+  /// The whole generator state (checkpoints save it; set_state continues the same sequence).
+  std::array<uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& st) {
+    for (int i = 0; i < 4; ++i) s_[i] = st[i];
   }
   /// Uniform float in [0, 1).
   float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }

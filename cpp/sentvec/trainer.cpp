@@ -14,7 +14,7 @@
 #include "line_reader.h"
 #include "memory_guard.h"
 #include "parallel.h"
-#include "sent2vec_step.h"
+#include "train_loop.h"
 
 namespace sentvec {
 
@@ -47,21 +47,6 @@ void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// The step of each model kind: a switch, not a registry.
-StepFactory step_factory_for(const Args& a) {
-  switch (a.model) {
-    case ModelName::kCbow:
-    case ModelName::kSkipgram:
-    case ModelName::kSupervised:
-      return make_fasttext_step;
-    case ModelName::kSent2vec:
-      return make_sent2vec_step;
-  }
-  throw ArgError("unknown model");
-}
-
 // Uniform(-1/dim, 1/dim) over every row, in blocks seeded from the seed and the block index
 // so the result does not depend on the number of threads. (fastText leaves part of the
 // matrix zero with fewer than 10 threads; every row is initialised here.)
@@ -89,32 +74,12 @@ void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
   }, 1);
 }
 
-void print_progress(std::FILE* f, const TrainStatus& s) {
-  const int64_t eta = static_cast<int64_t>(s.eta_seconds + 0.5);
-  std::fprintf(f,
-               "\rProgress: %5.1f%% words/sec/thread: %7.0f lr: %9.6f avg.loss: %9.6f "
-               "ETA: %3lldh%2lldm%2llds",
-               s.progress * 100.0, s.words_per_sec_per_thread, s.lr, s.loss,
-               static_cast<long long>(eta / 3600), static_cast<long long>(eta / 60 % 60),
-               static_cast<long long>(eta % 60));
-  std::fflush(f);
-}
-
-// One per thread, on its own cache line: the loss the watcher reads.
-struct alignas(64) LossSlot {
-  std::atomic<double> sum{0.0};
-  std::atomic<int64_t> examples{0};
-};
-
-}  // namespace
-
-namespace {
-void run_training(Model& model, const std::string& input, const TrainOptions& opts,
-                  const StepFactory& factory, std::FILE* log);
 }  // namespace
 
 std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
   args.validate();
+  if (!args.resume.empty()) return resume_training(args, input, opts);  // train_loop.cpp
+  check_run_options(args);  // validation file, checkpoint folder: before the long count
   if (!args.autotune_validation_file.empty())
     throw ArgError("option 'autotuneValidationFile': autotuning runs through autotune() "
                    "(autotune.h), which trains many models; train() trains one");
@@ -177,159 +142,6 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
   return model;
 }
 
-namespace {
-
-// The training threads over `model`'s dense matrices (shared by train and retrain).
-// Longer than the house's ~80 lines on purpose, for now: the worker body, the status snapshot,
-// the watch/poll loop and the failure path share one set of locals (progress, loss slots, the
-// first error, the thread group); split apart they would pass about eight references each.
-// The next change to this function should turn that state into a struct and split it.
-void run_training(Model& model_ref, const std::string& input, const TrainOptions& opts,
-                  const StepFactory& factory, std::FILE* log) {
-  Model* model = &model_ref;
-  const Args& args = model->args;
-  const Dictionary& dict = model->dict;
-  DenseMatrix& in = *model->input.dense();
-  DenseMatrix& out = *model->output.dense();
-  const int64_t out_rows = out.rows();
-  std::vector<int64_t> counts;
-  counts.reserve(out_rows);
-  const int32_t base = args.supervised() ? dict.nwords() : 0;
-  for (int64_t i = 0; i < out_rows; ++i) counts.push_back(dict.entry(base + i).count);
-  OutputLayer layer(args, counts, &out);
-  std::vector<float> keep = keep_probabilities(dict, args.t);
-
-  TrainProgress progress;
-  progress.total = std::max<int64_t>(1, static_cast<int64_t>(args.epoch) * dict.ntokens());
-  progress.lr0 = args.lr;
-  TrainContext ctx{model->args, dict, in, out, layer, keep, progress};
-
-  // ---- threads ------------------------------------------------------------------------
-  const int32_t nthreads = args.thread;
-  std::vector<LossSlot> slots(nthreads);
-  std::mutex mu;
-  std::condition_variable cv;
-  int32_t running = nthreads;
-  std::exception_ptr error;
-  auto fail = [&](std::exception_ptr e) {
-    std::lock_guard<std::mutex> g(mu);
-    if (!error) error = e;
-    progress.stop.store(true);
-  };
-
-  // Steps and readers are created before any thread starts so that their errors surface
-  // on this thread.
-  std::vector<std::unique_ptr<LineStep>> steps;
-  std::vector<std::unique_ptr<LineReader>> readers;
-  for (int32_t t = 0; t < nthreads; ++t) {
-    steps.push_back(factory(ctx, t));
-    readers.push_back(std::make_unique<LineReader>(input));
-    readers.back()->seek(readers.back()->file_size() * t / nthreads);
-  }
-
-  auto work = [&](int32_t t) {
-    try {
-      Worker w(ctx, t);
-      LineStep& step = *steps[t];
-      LineReader& reader = *readers[t];
-      LossSlot& slot = slots[t];
-      const int64_t update_every = args.lr_update_rate;
-      int64_t local = 0;
-      std::string_view line;
-      while (!progress.stop.load(std::memory_order_relaxed) &&
-             progress.tokens.load(std::memory_order_relaxed) < progress.total) {
-        if (!reader.next_wrap(line)) break;
-        local += step.process(line, progress.lr(), w);
-        if (local > update_every) {
-          progress.tokens.fetch_add(local, std::memory_order_relaxed);
-          local = 0;
-          slot.sum.store(w.loss_sum, std::memory_order_relaxed);
-          slot.examples.store(w.examples, std::memory_order_relaxed);
-        }
-        if (!std::isfinite(w.loss_sum))
-          throw DivergedError(
-              "training diverged: the loss became NaN at " +
-              std::to_string(100.0 * progress.fraction()).substr(0, 5) +
-              "% of training; lower option 'lr' (now " + std::to_string(args.lr) +
-              ") or try a smaller 'wordNgrams', 'epoch' or 'lrUpdateRate'");
-      }
-      progress.tokens.fetch_add(local, std::memory_order_relaxed);
-      slot.sum.store(w.loss_sum, std::memory_order_relaxed);
-      slot.examples.store(w.examples, std::memory_order_relaxed);
-    } catch (...) {
-      fail(std::current_exception());
-    }
-    std::lock_guard<std::mutex> g(mu);
-    if (--running == 0) cv.notify_all();
-  };
-
-  const auto start = Clock::now();
-  auto status = [&](bool finished) {
-    TrainStatus s;
-    s.tokens = progress.tokens.load(std::memory_order_relaxed);
-    s.progress = finished && !progress.stop.load() ? 1.0 : progress.fraction();
-    s.lr = finished ? 0.0 : progress.lr();
-    double sum = 0;
-    int64_t n = 0;
-    for (auto& sl : slots) {
-      sum += sl.sum.load(std::memory_order_relaxed);
-      n += sl.examples.load(std::memory_order_relaxed);
-    }
-    s.loss = n ? sum / n : 0.0;
-    s.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    s.words_per_sec_per_thread =
-        s.elapsed_seconds > 0 ? s.tokens / s.elapsed_seconds / nthreads : 0.0;
-    s.eta_seconds = s.progress > 0 && !finished
-                        ? s.elapsed_seconds / s.progress * (1.0 - s.progress) : 0.0;
-    s.finished = finished;
-    return s;
-  };
-
-  // A thread that cannot be started stops and joins the others, then throws ThreadError.
-  ThreadGroup pool(nthreads);
-  for (int32_t t = 0; t < nthreads; ++t)
-    pool.start([&work, t] { work(t); }, [&] { progress.stop.store(true); });
-
-  // Watch: poll (signals, callback) and print until every thread is done.
-  bool stopped_early = false;
-  const auto interval = std::chrono::duration<double>(std::max(0.005, opts.poll_interval));
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lk(mu);
-      if (cv.wait_for(lk, interval, [&] { return running == 0; })) break;
-    }
-    TrainStatus s = status(false);
-    if (log && args.verbose >= 2) print_progress(log, s);
-    if (opts.poll) {
-      try {
-        if (!opts.poll(s)) {
-          stopped_early = true;
-          progress.stop.store(true);
-        }
-      } catch (...) {
-        fail(std::current_exception());
-      }
-    }
-  }
-  pool.join();
-  if (error) {
-    if (log && args.verbose >= 2) std::fputc('\n', log);
-    std::rethrow_exception(error);
-  }
-
-  TrainStatus s = status(true);
-  if (stopped_early) s.progress = progress.fraction();
-  if (log && args.verbose >= 2) {
-    print_progress(log, s);
-    std::fputc('\n', log);
-    std::fflush(log);
-  }
-  if (opts.poll && !stopped_early) opts.poll(s);
-  model->reset_caches();
-}
-
-}  // namespace
-
 void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
              int32_t verbose, const TrainOptions& opts) {
   if (m.input.quantized() || m.output.quantized())
@@ -341,6 +153,12 @@ void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32
   a.thread = thread;
   a.verbose = verbose;
   a.pretrained_vectors.clear();
+  // The run-only options of the model's own training run (checkpoints, validation) are not
+  // this run's.
+  a.checkpoint.clear();
+  a.resume.clear();
+  a.validation.clear();
+  a.early_stop = 0;
   a.validate();
   StepFactory factory = step_factory_for(a);
   std::FILE* log = a.verbose > 0 ? opts.log : nullptr;

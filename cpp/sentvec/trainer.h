@@ -1,4 +1,6 @@
 // Hogwild training: the threads, the learning-rate schedule, progress and cancellation.
+// train() builds the model here; the threads and their watcher (polling, validation after each
+// epoch, checkpoints) are in train_loop.cpp, the checkpoint files in checkpoint.cpp.
 //
 // How a model kind plugs in: a LineStep turns one line of the corpus into gradient steps
 // through Worker::update (or the OutputLayer directly). The steps of cbow, skipgram and
@@ -9,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -23,6 +26,7 @@
 #include "matrix.h"
 #include "model.h"
 #include "rng.h"
+#include "validation.h"
 
 namespace sentvec {
 
@@ -109,12 +113,32 @@ struct TrainStatus {
   double elapsed_seconds = 0;
   int64_t tokens = 0;
   bool finished = false;      ///< the last call, after all threads stopped
+  int32_t epoch = 0;          ///< epochs completed (tokens / corpus tokens)
+  /// Option 'validation': the figures of the latest epoch scored (0 / NaN before the first,
+  /// and without validation). A call follows every epoch's scoring.
+  int32_t validation_epoch = 0;
+  double validation_precision = std::numeric_limits<double>::quiet_NaN();
+  double validation_recall = std::numeric_limits<double>::quiet_NaN();
+  double validation_loss = std::numeric_limits<double>::quiet_NaN();
+  int32_t best_epoch = 0;     ///< the epoch of the best P@1 so far (0: none)
+  int32_t checkpoints = 0;    ///< checkpoints this run has written
+};
+
+/// What a run reports besides the model (TrainOptions::report).
+struct TrainReport {
+  std::vector<EpochFigures> validation;  ///< one per epoch scored, resumed runs included
+  int32_t best_epoch = 0;     ///< with earlyStop: the epoch whose model was returned
+  bool early_stopped = false;
+  int32_t checkpoints = 0;    ///< written by this run
+  std::string last_checkpoint;  ///< folder of the newest one written ("" when none)
+  std::string resumed_from;   ///< the checkpoint folder a resumed run started from
 };
 
 /// How `train` reports and is stopped.
 struct TrainOptions {
   /// Called on the calling thread about every `poll_interval` seconds while the threads run,
-  /// and once at the end (finished = true). Return false to stop training early (the model
+  /// right after each epoch's validation scoring (option 'validation'), and once at the end
+  /// (finished = true). Return false to stop training early (the model
   /// trained so far is returned); throw to abort (threads are stopped and joined first, then
   /// the exception propagates).
   std::function<bool(const TrainStatus&)> poll;
@@ -126,6 +150,8 @@ struct TrainOptions {
   /// Called about every 0.1 s before the threads start (while counting the vocabulary); may
   /// throw to abort (the bindings check for Ctrl-C here).
   std::function<void()> interrupt_check;
+  /// Filled at the end when not null.
+  TrainReport* report = nullptr;
 };
 
 /// Trains a model on the text file `input` with `args` (validated here) and returns it

@@ -57,6 +57,7 @@ def option_defaults(kind: str) -> dict[str, Any]: ...
 def train(
     kind: str, options: dict[str, Any], input: str,
     callback: Callable[[tuple], Any] | None = ..., poll_interval: float = ...,
+    report: dict[str, Any] | None = ...,
 ) -> Model: ...
 
 # quantization (bindings_quant.cpp): every argument as Model.quantize takes it

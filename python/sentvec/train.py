@@ -11,6 +11,7 @@ defaults of the model kind and checks every value. The names are those of the of
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, NamedTuple
 
 from . import _core
@@ -63,6 +64,20 @@ class TrainingProgress(NamedTuple):
     elapsed_seconds: float
     finished: bool
     """True for the last call, after training ended."""
+    epoch: int = 0
+    """Epochs completed so far."""
+    validation_epoch: int = 0
+    """With ``validation``: the epoch the validation figures below are of (0 before the first)."""
+    validation_precision: float = math.nan
+    """P@1 on the validation file after ``validation_epoch`` (NaN without validation)."""
+    validation_recall: float = math.nan
+    """R@1 on the validation file after ``validation_epoch`` (NaN without validation)."""
+    validation_loss: float = math.nan
+    """Mean -log(p + 1e-5) of the gold labels of the validation lines (NaN without validation)."""
+    best_epoch: int = 0
+    """The epoch with the best validation P@1 so far (0: none)."""
+    checkpoints: int = 0
+    """Checkpoints written by this run so far."""
 
 
 def _bind(fn: str, order: tuple[str, ...], kargs: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -95,12 +110,21 @@ def _run(kind: str, given: dict[str, Any]) -> Model:
         return r is not False
 
     hook = poll if callback is not None else None
+    every = given.get("checkpointEvery")
+    if isinstance(every, (int, float)) and not isinstance(every, bool):
+        given["checkpointEvery"] = repr(every)  # a number of epochs (the option is text: "30s")
     if kind == "supervised" and given.get("autotuneValidationFile"):
         core, result = _core.autotune(kind, given, path, hook)
         model = Model(core)
         model.autotune_result = AutotuneResult(result)
         return model
-    return Model(_core.train(kind, given, path, hook))
+    report: dict[str, Any] = {}
+    model = Model(_core.train(kind, given, path, hook, report=report))
+    model.validation_history = report["validation"]
+    model.best_epoch = report["best_epoch"] if report["validation"] else None
+    model.early_stopped = report["early_stopped"]
+    model.last_checkpoint = report["last_checkpoint"] or None
+    return model
 
 
 def train_unsupervised(*kargs: Any, **kwargs: Any) -> Model:
@@ -117,10 +141,20 @@ def train_unsupervised(*kargs: Any, **kwargs: Any) -> Model:
         training and propagates.
     {options}
 
+    Checkpoints: with ``checkpoint=DIR`` training writes ``DIR/ckpt-N`` (``model.bin``, a
+    normal model file, and ``state.txt``) every ``checkpoint_every`` epochs (a number, may be
+    fractional; default 1) or seconds (``"30s"``, ``"5m"``, ``"1h"``), keeping the newest
+    ``checkpointKeep`` (default 1; 0 keeps all). ``resume=DIR`` (or one checkpoint's folder)
+    continues from the newest complete checkpoint: options not given are the checkpoint's, given
+    ones must agree with it (``ValueError`` otherwise), and the corpus must be the same file
+    unchanged. With ``thread=1`` a resumed run ends with the same model bytes as an
+    uninterrupted one. Taking a checkpoint does not change what is trained.
+
     Returns
     -------
     Model
         The trained model (``save_model`` writes a .bin that official fastText loads).
+        ``model.last_checkpoint`` is the folder of the last checkpoint written (or None).
 
     Raises
     ------
@@ -162,6 +196,13 @@ def train_supervised(*kargs: Any, **kwargs: Any) -> Model:
     unloaded core), so two runs with the same ``seed`` choose the same options and give
     byte-identical files; with more threads it is wall time, as in fastText. The callback sees
     the progress of the whole search; returning ``False`` stops it with the best model so far.
+
+    Validation: with ``validation=PATH`` (a labelled file), P@1, R@1 and the validation loss
+    are computed after every epoch and reported through the callback (``epoch``,
+    ``validation_precision`` ...) and the progress line; ``model.validation_history`` lists
+    them. ``early_stop=N`` stops after N epochs without a better P@1 and returns the best
+    epoch's model (``model.best_epoch``). Checkpoints and ``resume`` work as for
+    ``train_unsupervised``.
 
     Returns
     -------

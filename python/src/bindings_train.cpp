@@ -4,9 +4,11 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <string>
 
 #include "sentvec/args.h"
+#include "sentvec/checkpoint.h"
 #include "sentvec/errors.h"
 #include "sentvec/trainer.h"
 #include "text_caster.h"
@@ -155,8 +157,10 @@ TrainOptions python_train_options(py::object& callback, double poll_interval) {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     if (callback.is_none()) return true;
-    py::object r = callback(py::make_tuple(s.progress, s.lr, s.loss, s.words_per_sec_per_thread,
-                                           s.eta_seconds, s.tokens, s.elapsed_seconds, s.finished));
+    py::object r = callback(py::make_tuple(
+        s.progress, s.lr, s.loss, s.words_per_sec_per_thread, s.eta_seconds, s.tokens,
+        s.elapsed_seconds, s.finished, s.epoch, s.validation_epoch, s.validation_precision,
+        s.validation_recall, s.validation_loss, s.best_epoch, s.checkpoints));
     return !(r.ptr() == Py_False);
   };
   opts.interrupt_check = [] {
@@ -166,12 +170,49 @@ TrainOptions python_train_options(py::object& callback, double poll_interval) {
   return opts;
 }
 
+void fill_report(const TrainReport& r, py::dict& out) {
+  py::list figures;
+  for (const EpochFigures& f : r.validation) {
+    py::dict d;
+    d["epoch"] = f.epoch;
+    d["precision"] = f.precision;
+    d["recall"] = f.recall;
+    d["loss"] = f.loss;
+    d["examples"] = f.examples;
+    figures.append(d);
+  }
+  out["validation"] = figures;
+  out["best_epoch"] = r.best_epoch;
+  out["early_stopped"] = r.early_stopped;
+  out["checkpoints"] = r.checkpoints;
+  out["last_checkpoint"] = r.last_checkpoint;
+  out["resumed_from"] = r.resumed_from;
+}
+
 std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options,
-                                const std::string& input, py::object callback, double poll_interval) {
-  Args args = args_from_py(kind, options);
+                                const std::string& input, py::object callback, double poll_interval,
+                                py::object report) {
+  // With 'resume', options not given are the checkpoint's (checkpoint.h).
+  const OptionList given = options_from_dict(options);
+  const bool resuming = std::any_of(given.begin(), given.end(), [](const auto& g) {
+    const auto* s = std::get_if<std::string>(&g.second);
+    return g.first == "resume" && s && !s->empty();
+  });
+  Args args = resuming ? resume_args(model_from_str(kind), given)
+                       : Args::from_options(model_from_str(kind), given);
   TrainOptions opts = python_train_options(callback, poll_interval);
-  py::gil_scoped_release nogil;
-  return train(args, input, opts);
+  TrainReport rep;
+  opts.report = &rep;
+  std::shared_ptr<Model> m;
+  {
+    py::gil_scoped_release nogil;
+    m = train(args, input, opts);
+  }
+  if (!report.is_none()) {
+    py::dict d = report.cast<py::dict>();
+    fill_report(rep, d);
+  }
+  return m;
 }
 
 }  // namespace
@@ -201,5 +242,7 @@ void bind_training(py::module_& mod) {
           "The options a C++ caller gets from Args::defaults_for(kind), as Model.args() lists them.");
   mod.def("train", &train_py, py::arg("kind"), py::arg("options"), py::arg("input"),
           py::arg("callback") = py::none(), py::arg("poll_interval") = 0.1,
-          "Train a model (see sentvec.train_supervised / train_unsupervised).");
+          py::arg("report") = py::none(),
+          "Train a model (see sentvec.train_supervised / train_unsupervised); `report` (a dict) "
+          "receives the validation figures per epoch, best_epoch, checkpoints written.");
 }

@@ -1,0 +1,32 @@
+// The training threads over a model's dense matrices (shared by train, retrain and resume):
+// Hogwild workers, the watcher that polls, prints, scores the validation file after every
+// epoch and writes checkpoints while the workers are parked between two lines.
+#pragma once
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "checkpoint.h"
+#include "trainer.h"
+
+namespace sentvec {
+
+/// The LineStep factory of a model kind (a switch on the model name).
+StepFactory step_factory_for(const Args& a);
+
+/// Trains `model` (its dense matrices, in place) on `input` for args.epoch epochs. With
+/// `resume`, the threads continue from that state (`best`: its best.bin model, or null).
+void run_training(Model& model, const std::string& input, const TrainOptions& opts,
+                  const StepFactory& factory, std::FILE* log, const TrainState* resume = nullptr,
+                  std::shared_ptr<Model> best = nullptr);
+
+/// What train() checks about the run-only options before it counts the vocabulary: the
+/// validation file opens and is not empty, the checkpoint folder can be written.
+void check_run_options(const Args& args);
+
+/// train() with option 'resume': loads the newest complete checkpoint named by args.resume,
+/// checks the options (check_resume_options) and the corpus, and continues the run.
+std::shared_ptr<Model> resume_training(const Args& args, const std::string& input,
+                                       const TrainOptions& opts);
+
+}  // namespace sentvec
