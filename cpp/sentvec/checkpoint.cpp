@@ -188,6 +188,19 @@ int32_t prepare_checkpoint_dir(const std::string& dir) {
   return top;
 }
 
+namespace {
+// Removes a checkpoint folder so that no moment shows it half deleted: it is first renamed to a
+// ".tmp-PID" name (never picked by resume, and swept by prepare_checkpoint_dir if this process
+// dies before the removal ends), then removed.
+void discard_checkpoint(const std::string& path) {
+  std::error_code ec;
+  const std::string gone = path + ".tmp-" + std::to_string(::getpid()) + "-gone";
+  fs::remove_all(gone, ec);
+  if (::rename(path.c_str(), gone.c_str()) != 0) return;  // not there (or not ours): nothing to do
+  fs::remove_all(gone, ec);
+}
+}  // namespace
+
 std::string write_checkpoint(const std::string& dir, const Model& model, const Model* best,
                              const TrainState& st, int32_t keep) {
   const std::string final_dir = (fs::path(dir) / ckpt_name(st.index)).string();
@@ -229,7 +242,7 @@ std::string write_checkpoint(const std::string& dir, const Model& model, const M
         throw IoError(errno, tmp + "/state.txt", tmp + "/state.txt: write error");
     });
     fsync_path(tmp, true);
-    fs::remove_all(final_dir, ec);  // a checkpoint of the same number from an older run
+    discard_checkpoint(final_dir);  // a checkpoint of the same number from an older run
     if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
       io_fail(errno, final_dir, "cannot rename the checkpoint into place");
     fsync_path(dir, true);
@@ -241,7 +254,7 @@ std::string write_checkpoint(const std::string& dir, const Model& model, const M
     auto all = list_checkpoints(dir);
     int32_t extra = static_cast<int32_t>(all.size()) - keep;
     for (auto it = all.begin(); extra > 0 && it != all.end(); ++it, --extra)
-      if (it->first != st.index) fs::remove_all(it->second, ec);
+      if (it->first != st.index) discard_checkpoint(it->second);
   }
   return final_dir;
 }

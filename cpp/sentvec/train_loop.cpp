@@ -422,7 +422,12 @@ void TrainRun::service() {
         call_poll(s);
       }
     }
-    if ((why & kCheckpointDue) && !progress_.stop.load()) take_checkpoint();
+    if ((why & kCheckpointDue) && !progress_.stop.load()) {
+      take_checkpoint();
+      // Right after each checkpoint, while every worker is still parked: a callback that stops
+      // training after the n-th checkpoint stops it there, not a poll interval later.
+      call_poll(status(false));
+    }
   } catch (...) {
     fail(std::current_exception());
   }
