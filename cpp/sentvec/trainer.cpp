@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "continue_train.h"
 #include "errors.h"
 #include "fasttext_io.h"
 #include "line_reader.h"
@@ -65,17 +66,19 @@ StepFactory step_factory_for(const Args& a) {
 // Uniform(-1/dim, 1/dim) over every row, in blocks seeded from the seed and the block index
 // so the result does not depend on the number of threads. (fastText leaves part of the
 // matrix zero with fewer than 10 threads; every row is initialised here.)
-void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
-  const int64_t rows = m.rows(), d = m.cols();
-  if (rows == 0 || d == 0) return;
+// Rows [row0, row1) only when given (continued training initialises its new words' rows).
+void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads, int64_t row0 = 0,
+                  int64_t row1 = -1) {
+  const int64_t rows = row1 < 0 ? m.rows() : row1, d = m.cols();
+  if (rows <= row0 || d == 0) return;
   const float bound = 1.f / static_cast<float>(d);
   constexpr int64_t kBlock = 4096;
-  const int64_t nblocks = (rows + kBlock - 1) / kBlock;
+  const int64_t nblocks = (rows - row0 + kBlock - 1) / kBlock;
   // Every core helps (the values depend on the block only, not on who computes them).
   (void)threads;
   parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
     Rng rng(mix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(b) + 0x696e6974ull));
-    const int64_t i0 = b * kBlock * d, i1 = std::min(rows, (b + 1) * kBlock) * d;
+    const int64_t i0 = (row0 + b * kBlock) * d, i1 = std::min(rows, row0 + (b + 1) * kBlock) * d;
     float* x = m.data_mut();
     const float scale = 2.f * bound / 16777216.f;
     int64_t i = i0;
@@ -109,11 +112,11 @@ struct alignas(64) LossSlot {
 }  // namespace
 
 namespace {
-void run_training(Model& model, const std::string& input, const TrainOptions& opts,
-                  const StepFactory& factory, std::FILE* log);
+void run_training(Model& model, const CorpusSource& input, int64_t corpus_tokens,
+                  const TrainOptions& opts, const StepFactory& factory, std::FILE* log);
 }  // namespace
 
-std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
+std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOptions& opts) {
   args.validate();
   if (!args.autotune_validation_file.empty())
     throw ArgError("option 'autotuneValidationFile': autotuning runs through autotune() "
@@ -171,7 +174,7 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
     pre = VecFile();
   }
 
-  run_training(*model, input, opts, factory, log);
+  run_training(*model, input, dict.ntokens(), opts, factory, log);
   return model;
 }
 
@@ -182,8 +185,10 @@ namespace {
 // the watch/poll loop and the failure path share one set of locals (progress, loss slots, the
 // first error, the thread group); split apart they would pass about eight references each.
 // The next change to this function should turn that state into a struct and split it.
-void run_training(Model& model_ref, const std::string& input, const TrainOptions& opts,
-                  const StepFactory& factory, std::FILE* log) {
+// `corpus_tokens`: the tokens of one pass over `input` (the lr schedule runs over epoch times
+// them); the dictionary's ntokens, except when a model is trained further on new text.
+void run_training(Model& model_ref, const CorpusSource& input, int64_t corpus_tokens,
+                  const TrainOptions& opts, const StepFactory& factory, std::FILE* log) {
   Model* model = &model_ref;
   const Args& args = model->args;
   const Dictionary& dict = model->dict;
@@ -198,7 +203,7 @@ void run_training(Model& model_ref, const std::string& input, const TrainOptions
   std::vector<float> keep = keep_probabilities(dict, args.t);
 
   TrainProgress progress;
-  progress.total = std::max<int64_t>(1, static_cast<int64_t>(args.epoch) * dict.ntokens());
+  progress.total = std::max<int64_t>(1, static_cast<int64_t>(args.epoch) * corpus_tokens);
   progress.lr0 = args.lr;
   TrainContext ctx{model->args, dict, in, out, layer, keep, progress};
 
@@ -328,7 +333,7 @@ void run_training(Model& model_ref, const std::string& input, const TrainOptions
 
 }  // namespace
 
-void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
+void retrain(Model& m, const CorpusSource& input, int32_t epoch, double lr, int32_t thread,
              int32_t verbose, const TrainOptions& opts) {
   if (m.input.quantized() || m.output.quantized())
     throw ArgError("retrain needs dense matrices; the model is already quantized");
@@ -346,12 +351,40 @@ void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32
   m.input.dense()->make_owned();
   m.output.dense()->make_owned();
   try {
-    run_training(m, input, opts, factory, log);
+    run_training(m, input, m.dict.ntokens(), opts, factory, log);
   } catch (...) {
     m.args = saved;
     throw;
   }
   m.args = saved;
+}
+
+}  // namespace sentvec
+
+namespace sentvec {
+
+std::shared_ptr<Model> continue_training(const Model& init, Args args, const CorpusSource& input,
+                                         const ContinueOptions& copts, const TrainOptions& opts) {
+  args.validate();
+  StepFactory factory = step_factory_for(args);
+  std::FILE* log = args.verbose > 0 ? opts.log : nullptr;
+  VocabOptions vopts = opts.vocab;
+  if (opts.interrupt_check && !vopts.check) vopts.check = opts.interrupt_check;
+  VocabStats stats;
+  auto model = continued_model(init, args, input, copts.grow_vocab, vopts, &stats,
+                               [&](DenseMatrix& m, int64_t r0, int64_t r1) {
+                                 // Other seeds than the first rows', so that new words do not
+                                 // start as copies of the first words of a new model.
+                                 init_uniform(m, args.seed ^ 0x636f6e74696e7565ull, args.thread, r0, r1);
+                               });
+  if (log) {
+    std::fprintf(log, "Read %lldM words\nNumber of words:  %d (%d new)\nNumber of labels: %d (%d new)\n",
+                 static_cast<long long>(stats.ntokens / 1000000), model->dict.nwords(),
+                 stats.added_words, model->dict.nlabels(), stats.added_labels);
+    std::fflush(log);
+  }
+  run_training(*model, input, stats.ntokens, opts, factory, log);
+  return model;
 }
 
 }  // namespace sentvec

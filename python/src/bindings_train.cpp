@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sentvec/args.h"
+#include "sentvec/corpus.h"
 #include "sentvec/errors.h"
 #include "sentvec/trainer.h"
 #include "text_caster.h"
@@ -166,12 +167,28 @@ TrainOptions python_train_options(py::object& callback, double poll_interval) {
   return opts;
 }
 
-std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options,
-                                const std::string& input, py::object callback, double poll_interval) {
-  Args args = args_from_py(kind, options);
+// `input`: a path (str) or a _core.Corpus. `init_model`: None, or the model to train further
+// (never modified: continue_training copies its matrices).
+std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options, py::object input,
+                                py::object callback, double poll_interval, py::object init_model,
+                                bool grow_vocab) {
+  CorpusSource source;
+  if (py::isinstance<MemoryCorpus>(input))
+    source = CorpusSource(std::shared_ptr<const MemoryCorpus>(input.cast<std::shared_ptr<MemoryCorpus>>()));
+  else
+    source = CorpusSource(input.cast<std::string>());
   TrainOptions opts = python_train_options(callback, poll_interval);
+  if (init_model.is_none()) {
+    Args args = args_from_py(kind, options);
+    py::gil_scoped_release nogil;
+    return train(args, source, opts);
+  }
+  std::shared_ptr<Model> init = init_model.cast<std::shared_ptr<Model>>();
+  Args args = continued_args(*init, kind == "supervised", options_from_dict(options));
+  ContinueOptions copts;
+  copts.grow_vocab = grow_vocab;
   py::gil_scoped_release nogil;
-  return train(args, input, opts);
+  return continue_training(*init, args, source, copts, opts);
 }
 
 }  // namespace
@@ -201,5 +218,6 @@ void bind_training(py::module_& mod) {
           "The options a C++ caller gets from Args::defaults_for(kind), as Model.args() lists them.");
   mod.def("train", &train_py, py::arg("kind"), py::arg("options"), py::arg("input"),
           py::arg("callback") = py::none(), py::arg("poll_interval") = 0.1,
+          py::arg("init_model") = py::none(), py::arg("grow_vocab") = true,
           "Train a model (see sentvec.train_supervised / train_unsupervised).");
 }
