@@ -92,6 +92,7 @@ Args continued_args(const Model& init, bool supervised, const OptionList& given)
   a.scheme = init.args.scheme;
   a.loss = init.args.loss;
   a.label = init.args.label;
+  a.continuing = true;
   if (!a.pretrained_vectors.empty())
     throw ArgError("option 'pretrainedVectors': not with init_model (its rows are the "
                    "starting point)");
@@ -113,10 +114,12 @@ std::shared_ptr<Model> continued_model(
   const Dictionary& old = init.dict;
   const DenseMatrix& oin = *init.input.dense();
   const DenseMatrix& oout = *init.output.dense();
+  // The rows after the words: the bucket, and whatever a file has beyond it (sent2vec writes
+  // one more row), kept as they are after the new words.
   const int64_t bucket_rows = oin.rows() - old.nwords();
-  if (bucket_rows != args.bucket)
+  if (bucket_rows < args.bucket)
     throw FormatError("option 'init_model': its input matrix has " + std::to_string(oin.rows()) +
-                      " rows, not nwords + bucket = " + std::to_string(old.nwords()) + " + " +
+                      " rows, fewer than nwords + bucket = " + std::to_string(old.nwords()) + " + " +
                       std::to_string(args.bucket));
 
   auto m = std::make_shared<Model>();
