@@ -366,11 +366,13 @@ void Args::validate() const {
   require(loss != LossName::kOva || supervised(), "loss",
           "'ns', 'hs' or 'softmax' for an unsupervised model ('ova' needs labels)", std::string("ova"));
   if (model == ModelName::kSent2vec) {
-    if (scheme != NgramScheme::kSentvec)
+    if (scheme != NgramScheme::kSentvec && !(continuing && scheme == NgramScheme::kSent2vec))
       throw ArgError(std::string("option 'scheme' must be 'sentvec' to train a sent2vec model (got '") +
                      scheme_name_str(scheme) +
                      "'); the 'sent2vec' and 'fasttext' schemes are kept only to read existing models");
-    if (maxn > 0)
+    // An official sent2vec model stores maxn (its char n-grams serve get_word_vector only);
+    // trained further, it keeps them, untrained, as sent2vec itself never trains them.
+    if (maxn > 0 && !continuing)
       throw ArgError("option 'maxn' must be 0 for sent2vec (got " + std::to_string(maxn) +
                      "): sent2vec trains no character n-grams");
   }

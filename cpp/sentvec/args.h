@@ -60,6 +60,9 @@ struct Args {
   int32_t checkpoint_keep, early_stop;
   /// fastText's MAX_LINE_SIZE for unsupervised lines: a constant there, not an option.
   int32_t max_line_tokens = 1024;
+  /// Set by continued_args: the run trains a loaded model further, so a sent2vec model may keep
+  /// the legacy 'sent2vec' n-gram scheme its rows were hashed with (new models must use 'sentvec').
+  bool continuing = false;
 
   /// The skipgram defaults (what a model file that does not store an option means).
   Args();

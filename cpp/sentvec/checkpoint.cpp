@@ -161,6 +161,20 @@ CorpusId corpus_identity(const std::string& path) {
   return id;
 }
 
+CorpusId corpus_identity(const CorpusSource& input) {
+  if (!input.in_memory()) return corpus_identity(input.path);
+  CorpusId id;
+  id.path = input.name();
+  id.size = input.memory->size();
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : input.memory->bytes()) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  id.mtime_ns = static_cast<int64_t>(h);
+  return id;
+}
+
 int32_t prepare_checkpoint_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "args.h"
+#include "corpus.h"
 #include "validation.h"
 
 namespace sentvec {
@@ -44,6 +45,9 @@ struct CorpusId {
   int64_t mtime_ns = 0;
 };
 CorpusId corpus_identity(const std::string& path);
+/// A file's identity, or for lines held in memory "<python data>", their size and, in
+/// mtime_ns's place, a 64-bit FNV-1a checksum of their bytes (resume needs the same lines).
+CorpusId corpus_identity(const CorpusSource& input);
 
 /// One training thread between two lines.
 struct WorkerState {

@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "hashing.h"
+#include "corpus.h"
 #include "line_reader.h"
 #include "tokenizer.h"
 
@@ -87,13 +88,20 @@ class Counter {
 
 }  // namespace
 
-Dictionary build_dictionary(const Args& args, const std::string& path, VocabStats* stats,
-                            const VocabOptions& opts) {
-  LineReader reader(path, "training corpus");  // a regular file, or IoError
+namespace {
+
+/// The counting pass over `src`: every token with its count, in first-occurrence order
+/// (fastText's one pass, with its raising of the minimum count when the table fills).
+struct Counted {
   Counter counter;
+  VocabStats stats;
+};
+
+void count_corpus(const CorpusSource& src, const VocabOptions& opts, Counted& out) {
+  LineReader reader(src, "training corpus");  // a regular file, or IoError
+  Counter& counter = out.counter;
   int64_t ntokens = 0, min_threshold = 1;
   int32_t prune_steps = 0;
-  const std::string& prefix = args.label;
   const auto threshold_when_full = static_cast<size_t>(0.75 * static_cast<double>(opts.max_vocab));
   std::string_view line;
   // Interrupts are checked by bytes read, not by lines: one line may be hundreds of MB (it
@@ -123,6 +131,28 @@ Dictionary build_dictionary(const Args& args, const std::string& path, VocabStat
       return true;
     });
   }
+  out.stats.ntokens = ntokens;
+  out.stats.distinct = static_cast<int64_t>(counter.size());
+  out.stats.prune_steps = prune_steps;
+  out.stats.bytes = reader.file_size();
+}
+
+[[noreturn]] void throw_empty(const CorpusSource& src) {
+  throw ArgError("the training corpus '" + src.name() + "' is empty (no tokens): option 'input' " +
+                 "must name a non-empty text file" +
+                 (src.in_memory() ? " or hold at least one non-blank line" : ""));
+}
+
+}  // namespace
+
+Dictionary build_dictionary(const Args& args, const CorpusSource& src, VocabStats* stats,
+                            const VocabOptions& opts) {
+  Counted counted;
+  count_corpus(src, opts, counted);
+  Counter& counter = counted.counter;
+  const std::string path = src.name();
+  const std::string& prefix = args.label;
+  const int64_t ntokens = counted.stats.ntokens;
   // Extra words (of pretrained vectors) join the vocabulary whatever their count: count 1
   // when the corpus lacks them, their corpus count otherwise.
   std::unordered_set<std::string_view> extra;
@@ -134,15 +164,9 @@ Dictionary build_dictionary(const Args& args, const std::string& path, VocabStat
     }
   }
 
-  VocabStats s;
-  s.ntokens = ntokens;
-  s.distinct = static_cast<int64_t>(counter.size());
-  s.prune_steps = prune_steps;
-  s.bytes = reader.file_size();
+  const VocabStats& s = counted.stats;
   if (stats) *stats = s;
-  if (ntokens == 0)
-    throw ArgError("the training corpus '" + path + "' is empty (no tokens): option 'input' " +
-                   "must name a non-empty text file");
+  if (ntokens == 0) throw_empty(src);
 
   // Types, thresholds, then a stable sort: words before labels, descending counts.
   std::vector<Entry> kept;
@@ -185,6 +209,63 @@ std::vector<float> keep_probabilities(const Dictionary& dict, double t) {
     p[i] = static_cast<float>(std::sqrt(t / f) + t / f);
   }
   return p;
+}
+
+}  // namespace sentvec
+
+namespace sentvec {
+
+Dictionary extend_dictionary(const Dictionary& old, const Args& args, const CorpusSource& src,
+                             bool grow, bool eos_subwords, VocabStats* stats,
+                             const VocabOptions& opts) {
+  Counted counted;
+  count_corpus(src, opts, counted);
+  if (stats) *stats = counted.stats;
+  if (counted.stats.ntokens == 0) throw_empty(src);
+  const std::string& prefix = args.label;
+
+  std::vector<Entry> words, labels;
+  for (int32_t i = 0; i < old.size(); ++i) {
+    Entry e;
+    e.word = old.entry(i).word;
+    e.count = old.entry(i).count;
+    e.type = old.entry(i).type;
+    (e.type == EntryType::kWord ? words : labels).push_back(std::move(e));
+  }
+  const size_t old_words = words.size(), old_labels = labels.size();
+  // Counts of known entries add up; unknown ones that reach the thresholds in the new text
+  // are appended (ids of the old entries never move), by descending count, ties in order.
+  std::vector<Entry> new_words, new_labels;
+  for (Entry& e : counted.counter.entries()) {
+    const int32_t id = old.get_id(e.word);
+    if (id >= 0) {
+      Entry& known = id < old.nwords() ? words[id] : labels[id - old.nwords()];
+      known.count += e.count;
+      continue;
+    }
+    if (!grow) continue;
+    e.type = e.word.compare(0, prefix.size(), prefix) == 0 ? EntryType::kLabel : EntryType::kWord;
+    const int64_t need = e.type == EntryType::kWord ? args.min_count : args.min_count_label;
+    if (e.count >= need) (e.type == EntryType::kWord ? new_words : new_labels).push_back(std::move(e));
+  }
+  auto by_count = [](const Entry& a, const Entry& b) { return a.count > b.count; };
+  std::stable_sort(new_words.begin(), new_words.end(), by_count);
+  std::stable_sort(new_labels.begin(), new_labels.end(), by_count);
+  for (Entry& e : new_words) words.push_back(std::move(e));
+  for (Entry& e : new_labels) labels.push_back(std::move(e));
+  if (stats) {
+    stats->added_words = static_cast<int32_t>(words.size() - old_words);
+    stats->added_labels = static_cast<int32_t>(labels.size() - old_labels);
+  }
+  const auto nwords = static_cast<int32_t>(words.size());
+  const auto nlabels = static_cast<int32_t>(labels.size());
+  for (Entry& e : labels) words.push_back(std::move(e));
+
+  Dictionary d;
+  d.set_args(args);
+  d.assign(std::move(words), nwords, nlabels, old.ntokens() + counted.stats.ntokens, -1, {},
+           eos_subwords);
+  return d;
 }
 
 }  // namespace sentvec

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "args.h"
+#include "corpus.h"
 #include "dictionary.h"
 
 namespace sentvec {
@@ -15,7 +16,9 @@ struct VocabStats {
   int64_t ntokens = 0;        ///< every token read (OOV, labels and "</s>" included)
   int64_t distinct = 0;       ///< distinct tokens before minCount
   int32_t prune_steps = 0;    ///< times the minimum count was raised because the table was full
-  int64_t bytes = 0;          ///< size of the corpus file
+  int64_t bytes = 0;          ///< size of the corpus file (or memory corpus)
+  int32_t added_words = 0;    ///< extend_dictionary: words appended
+  int32_t added_labels = 0;   ///< extend_dictionary: labels appended
 };
 
 /// Options of the counting pass that are not model hyperparameters.
@@ -35,8 +38,19 @@ struct VocabOptions {
 /// each by descending count; ties keep first-occurrence order (a stable sort, unlike fastText).
 /// Subwords are computed for args.minn/maxn/bucket. Throws IoError (missing/unreadable file)
 /// or ArgError (empty corpus, no word left after minCount, no label for supervised).
-Dictionary build_dictionary(const Args& args, const std::string& path, VocabStats* stats = nullptr,
+Dictionary build_dictionary(const Args& args, const CorpusSource& src, VocabStats* stats = nullptr,
                             const VocabOptions& opts = VocabOptions());
+
+/// The dictionary for training `old`'s model further on `src`: every entry of `old` keeps its
+/// id, with count = old count + its count in `src`; with `grow`, words of `src` not in `old`
+/// that occur >= args.min_count times there are appended after the old words, and labels
+/// (supervised) >= args.min_count_label times after the old labels, each group by descending
+/// count. ntokens = old ntokens + the tokens of `src`, so subsampling and the negative table
+/// see the combined counts. Labels ids (id - nwords) are unchanged; word ids of labels move
+/// by the number of added words. Throws as build_dictionary for an unreadable or empty corpus.
+Dictionary extend_dictionary(const Dictionary& old, const Args& args, const CorpusSource& src,
+                             bool grow, bool eos_subwords, VocabStats* stats = nullptr,
+                             const VocabOptions& opts = VocabOptions());
 
 /// The keep probability of each word for subsampling with threshold t (fastText's
 /// sqrt(t/f) + t/f with f = count/ntokens); 1 for labels.

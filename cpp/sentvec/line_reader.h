@@ -1,15 +1,19 @@
-// Buffered line reading of a corpus file, from any offset, wrapping at the end of file.
+// Buffered line reading of a corpus file (or of an in-memory corpus, see corpus.h), from any
+// offset, wrapping at the end.
 #pragma once
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "corpus.h"
 #include "errors.h"
 #include "input_file.h"
 
@@ -25,17 +29,19 @@ class LineReader {
   explicit LineReader(const std::string& path, const std::string& what = "training corpus",
                       size_t max_line = size_t(1) << 22)
       : path_(path), max_line_(max_line) {
-    const int fd = open_input_file(path, what);
-    f_ = ::fdopen(fd, "rb");
-    if (!f_) {
-      const int e = errno;
-      ::close(fd);
-      throw IoError(e, path, path + ": cannot open: " + std::strerror(e));
+    open_file(path, what);
+  }
+  /// Reads `src`: its file, or its memory buffer through the same buffering (a memory
+  /// corpus then yields exactly the lines, cuts included, of a file holding its bytes).
+  explicit LineReader(const CorpusSource& src, const std::string& what = "training corpus",
+                      size_t max_line = size_t(1) << 22)
+      : path_(src.name()), max_line_(max_line), mem_(src.memory) {
+    if (mem_) {
+      size_ = mem_->size();
+      buf_.resize(kChunk);
+    } else {
+      open_file(src.path, what);
     }
-    std::fseek(f_, 0, SEEK_END);
-    size_ = std::ftell(f_);
-    std::fseek(f_, 0, SEEK_SET);
-    buf_.resize(kChunk);
   }
   ~LineReader() {
     if (f_) std::fclose(f_);
@@ -47,7 +53,9 @@ class LineReader {
 
   /// Positions the reader at byte `offset` (the rest of that line is read as a line).
   void seek(int64_t offset) {
-    if (std::fseek(f_, offset, SEEK_SET) != 0)
+    if (mem_)
+      mem_pos_ = static_cast<size_t>(offset);
+    else if (std::fseek(f_, offset, SEEK_SET) != 0)
       throw IoError(errno, path_, path_ + ": cannot seek: " + std::strerror(errno));
     begin_ = end_ = 0;
     base_ = offset;
@@ -114,6 +122,15 @@ class LineReader {
       begin_ = 0;
     }
     if (buf_.size() - end_ < kChunk) buf_.resize(end_ + kChunk);
+    if (mem_) {
+      const std::string& b = mem_->bytes();
+      const size_t got = std::min(buf_.size() - end_, b.size() - std::min(mem_pos_, b.size()));
+      if (got) std::memcpy(buf_.data() + end_, b.data() + mem_pos_, got);
+      mem_pos_ += got;
+      eof_ = got == 0;
+      end_ += got;
+      return;
+    }
     size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
     if (got == 0) {
       if (std::ferror(f_)) throw IoError(errno, path_, path_ + ": read error: " + std::strerror(errno));
@@ -122,8 +139,24 @@ class LineReader {
     end_ += got;
   }
 
+  void open_file(const std::string& path, const std::string& what) {
+    const int fd = open_input_file(path, what);
+    f_ = ::fdopen(fd, "rb");
+    if (!f_) {
+      const int e = errno;
+      ::close(fd);
+      throw IoError(e, path, path + ": cannot open: " + std::strerror(e));
+    }
+    std::fseek(f_, 0, SEEK_END);
+    size_ = std::ftell(f_);
+    std::fseek(f_, 0, SEEK_SET);
+    buf_.resize(kChunk);
+  }
+
   std::string path_;
   size_t max_line_;
+  std::shared_ptr<const MemoryCorpus> mem_;
+  size_t mem_pos_ = 0;
   std::FILE* f_ = nullptr;
   int64_t size_ = 0;
   int64_t base_ = 0;  // file offset of buf_[0]

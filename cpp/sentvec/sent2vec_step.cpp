@@ -11,6 +11,9 @@
 //    target is left out, not replaced by a placeholder row (sent2vec writes id 0 over it,
 //    which adds the placeholder's row to every context and makes spans that start at the
 //    target collide with shorter spans);
+//  - a model read from sent2vec and trained further (init_model) keeps its 'sent2vec' scheme:
+//    n-gram keys are the polynomial over word ids and unknown words are dropped, not gaps, as
+//    its inference reads them; the target and dropped positions are left out the same way;
 //  - hidden = mean of the context rows; the output layer (negative sampling, hs or softmax)
 //    steps on the target; the gradient, divided by the context size, goes to every row.
 #include "sent2vec_step.h"
@@ -49,6 +52,7 @@ class Sent2vecStep : public LineStep {
         bucket_(ctx.args.bucket),
         nmax_(ctx.args.word_ngrams),
         dropout_k_(ctx.args.dropout_k),
+        scheme_(ctx.args.scheme),
         max_words_(ctx.args.max_line_tokens > 1 ? ctx.args.max_line_tokens : 1024) {
     // One 64-bit key per word (the sentvec token key of its bytes), and whether it may be a
     // target: a word (not "</s>") counted at least minCountLabel times.
@@ -56,7 +60,7 @@ class Sent2vecStep : public LineStep {
     target_.resize(nwords_);
     for (int32_t i = 0; i < nwords_; ++i) {
       const Entry& e = dict_.entry(i);
-      keys_[i] = token_key64(e.word);
+      keys_[i] = scheme_ == NgramScheme::kSentvec ? token_key64(e.word) : static_cast<uint64_t>(i);
       target_[i] = e.word != kEos && e.count >= ctx.args.min_count_label;
     }
   }
@@ -77,8 +81,9 @@ class Sent2vecStep : public LineStep {
       }
       const int32_t id = dict_.get_id(tok);
       if (id < 0 || id >= nwords_) {
-        // Unknown word or label: a gap (consecutive gaps collapse into one).
-        if (!ids_.empty() && ids_.back() >= 0) push(-1, 0, 1);
+        // Unknown word or label: a gap (consecutive gaps collapse into one); the legacy
+        // scheme's n-grams span it, as sent2vec's inference does.
+        if (scheme_ == NgramScheme::kSentvec && !ids_.empty() && ids_.back() >= 0) push(-1, 0, 1);
         return true;
       }
       push(id, keys_[id], 0);
@@ -121,7 +126,7 @@ class Sent2vecStep : public LineStep {
     ngrams_.clear();
     if (bucket_ > 0 && nmax_ > 1) {
       const uint64_t b = static_cast<uint64_t>(bucket_);
-      for_each_word_ngram(NgramScheme::kSentvec, keys_line_.data(), blocked_.data(), len, nmax_,
+      for_each_word_ngram(scheme_, keys_line_.data(), blocked_.data(), len, nmax_,
                           [&](size_t s, size_t e, uint64_t key) {
                             ngrams_.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e),
                                                nwords_ + static_cast<int32_t>(key % b)});
@@ -168,6 +173,7 @@ class Sent2vecStep : public LineStep {
   const bool ns_;
   const int32_t neg_;
   const int32_t nwords_, bucket_, nmax_, dropout_k_;
+  const NgramScheme scheme_;
   const int64_t max_words_;
   std::vector<uint64_t> keys_;
   std::vector<uint8_t> target_;

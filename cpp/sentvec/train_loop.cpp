@@ -44,7 +44,7 @@ constexpr uint32_t kEpochEnd = 1, kCheckpointDue = 2;
 // The state of one run, shared by the worker threads and the watcher (the calling thread).
 class TrainRun {
  public:
-  TrainRun(Model& model, const std::string& input, const TrainOptions& opts,
+  TrainRun(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
            const StepFactory& factory, std::FILE* log, const TrainState* resume,
            std::shared_ptr<Model> best);
   void run();
@@ -70,7 +70,7 @@ class TrainRun {
 
   Model& model_;
   const Args& args_;
-  const std::string& input_;
+  const CorpusSource input_;
   const TrainOptions& opts_;
   std::FILE* log_;
   OutputLayer layer_;
@@ -144,16 +144,16 @@ void copy_matrices(const Model& from, Model& to) {
   std::copy_n(fo.data(), fo.rows() * fo.cols(), to.output.dense()->data_mut());
 }
 
-TrainRun::TrainRun(Model& model, const std::string& input, const TrainOptions& opts,
+TrainRun::TrainRun(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                    const StepFactory& factory, std::FILE* log, const TrainState* resume,
                    std::shared_ptr<Model> best)
     : model_(model), args_(model.args), input_(input), opts_(opts), log_(log),
       layer_(model.args, output_counts(model), model.output.dense()),
       keep_(keep_probabilities(model.dict, model.args.t)),
       ctx_{model.args, model.dict, *model.input.dense(), *model.output.dense(), layer_, keep_, progress_},
-      nthreads_(model.args.thread), ntokens_(std::max<int64_t>(1, model.dict.ntokens())),
+      nthreads_(model.args.thread), ntokens_(std::max<int64_t>(1, corpus_tokens)),
       slots_(model.args.thread), parked_at_(model.args.thread), running_(model.args.thread) {
-  progress_.total = std::max<int64_t>(1, static_cast<int64_t>(args_.epoch) * model.dict.ntokens());
+  progress_.total = std::max<int64_t>(1, static_cast<int64_t>(args_.epoch) * corpus_tokens);
   progress_.lr0 = args_.lr;
   if (resume) {
     if (resume->total != progress_.total || resume->lr0 != progress_.lr0 ||
@@ -386,7 +386,7 @@ void TrainRun::take_checkpoint() {
   st.index = ++ckpt_index_;
   st.tokens = progress_.tokens.load();
   st.total = progress_.total;
-  st.ntokens = model_.dict.ntokens();
+  st.ntokens = ntokens_;
   st.lr0 = progress_.lr0;
   st.elapsed_seconds =
       elapsed_before_ + std::chrono::duration<double>(Clock::now() - start_).count();
@@ -506,10 +506,10 @@ void TrainRun::run() {
 
 }  // namespace
 
-void run_training(Model& model, const std::string& input, const TrainOptions& opts,
+void run_training(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                   const StepFactory& factory, std::FILE* log, const TrainState* resume,
                   std::shared_ptr<Model> best) {
-  TrainRun run(model, input, opts, factory, log, resume, std::move(best));
+  TrainRun run(model, input, corpus_tokens, opts, factory, log, resume, std::move(best));
   run.run();
 }
 
@@ -523,7 +523,7 @@ void check_run_options(const Args& args) {
   if (!args.checkpoint.empty()) prepare_checkpoint_dir(args.checkpoint);
 }
 
-std::shared_ptr<Model> resume_training(const Args& args, const std::string& input,
+std::shared_ptr<Model> resume_training(const Args& args, const CorpusSource& input,
                                        const TrainOptions& opts) {
   const std::string dir = find_checkpoint(args.resume);
   const TrainState st = read_checkpoint_state(dir);
@@ -547,7 +547,7 @@ std::shared_ptr<Model> resume_training(const Args& args, const std::string& inpu
     std::fflush(log);
   }
   if (opts.report) opts.report->resumed_from = dir;
-  run_training(*model, input, opts, step_factory_for(args), log, &st, best);
+  run_training(*model, input, st.ntokens, opts, step_factory_for(args), log, &st, best);
   return model;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "checkpoint.h"
+#include "corpus.h"
 #include "trainer.h"
 
 namespace sentvec {
@@ -14,9 +15,11 @@ namespace sentvec {
 /// The LineStep factory of a model kind (a switch on the model name).
 StepFactory step_factory_for(const Args& a);
 
-/// Trains `model` (its dense matrices, in place) on `input` for args.epoch epochs. With
-/// `resume`, the threads continue from that state (`best`: its best.bin model, or null).
-void run_training(Model& model, const std::string& input, const TrainOptions& opts,
+/// Trains `model` (its dense matrices, in place) on `input` for args.epoch epochs of
+/// `corpus_tokens` tokens each (the lr schedule, epoch ends and epoch-counted checkpoints run
+/// over them: the dictionary's ntokens, except when a model is trained further on new text).
+/// With `resume`, the threads continue from that state (`best`: its best.bin model, or null).
+void run_training(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                   const StepFactory& factory, std::FILE* log, const TrainState* resume = nullptr,
                   std::shared_ptr<Model> best = nullptr);
 
@@ -26,7 +29,7 @@ void check_run_options(const Args& args);
 
 /// train() with option 'resume': loads the newest complete checkpoint named by args.resume,
 /// checks the options (check_resume_options) and the corpus, and continues the run.
-std::shared_ptr<Model> resume_training(const Args& args, const std::string& input,
+std::shared_ptr<Model> resume_training(const Args& args, const CorpusSource& input,
                                        const TrainOptions& opts);
 
 }  // namespace sentvec

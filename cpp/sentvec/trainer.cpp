@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "continue_train.h"
 #include "errors.h"
 #include "fasttext_io.h"
 #include "line_reader.h"
@@ -50,17 +51,18 @@ namespace {
 // Uniform(-1/dim, 1/dim) over every row, in blocks seeded from the seed and the block index
 // so the result does not depend on the number of threads. (fastText leaves part of the
 // matrix zero with fewer than 10 threads; every row is initialised here.)
-void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
-  const int64_t rows = m.rows(), d = m.cols();
-  if (rows == 0 || d == 0) return;
+void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads, int64_t row0 = 0,
+                  int64_t row1 = -1) {
+  const int64_t rows = row1 < 0 ? m.rows() : row1, d = m.cols();
+  if (rows <= row0 || d == 0) return;
   const float bound = 1.f / static_cast<float>(d);
   constexpr int64_t kBlock = 4096;
-  const int64_t nblocks = (rows + kBlock - 1) / kBlock;
+  const int64_t nblocks = (rows - row0 + kBlock - 1) / kBlock;
   // Every core helps (the values depend on the block only, not on who computes them).
   (void)threads;
   parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
     Rng rng(mix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(b) + 0x696e6974ull));
-    const int64_t i0 = b * kBlock * d, i1 = std::min(rows, (b + 1) * kBlock) * d;
+    const int64_t i0 = (row0 + b * kBlock) * d, i1 = std::min(rows, row0 + (b + 1) * kBlock) * d;
     float* x = m.data_mut();
     const float scale = 2.f * bound / 16777216.f;
     int64_t i = i0;
@@ -76,7 +78,7 @@ void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads) {
 
 }  // namespace
 
-std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts) {
+std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOptions& opts) {
   args.validate();
   if (!args.resume.empty()) return resume_training(args, input, opts);  // train_loop.cpp
   check_run_options(args);  // validation file, checkpoint folder: before the long count
@@ -138,11 +140,11 @@ std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOpt
     pre = VecFile();
   }
 
-  run_training(*model, input, opts, factory, log);
+  run_training(*model, input, dict.ntokens(), opts, factory, log);
   return model;
 }
 
-void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
+void retrain(Model& m, const CorpusSource& input, int32_t epoch, double lr, int32_t thread,
              int32_t verbose, const TrainOptions& opts) {
   if (m.input.quantized() || m.output.quantized())
     throw ArgError("retrain needs dense matrices; the model is already quantized");
@@ -166,12 +168,39 @@ void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32
   m.input.dense()->make_owned();
   m.output.dense()->make_owned();
   try {
-    run_training(m, input, opts, factory, log);
+    run_training(m, input, m.dict.ntokens(), opts, factory, log);
   } catch (...) {
     m.args = saved;
     throw;
   }
   m.args = saved;
+}
+
+std::shared_ptr<Model> continue_training(const Model& init, Args args, const CorpusSource& input,
+                                         const ContinueOptions& copts, const TrainOptions& opts) {
+  args.validate();
+  if (!args.resume.empty())
+    throw ArgError("option 'resume': a checkpoint holds its model; resume it without init_model");
+  check_run_options(args);  // validation file, checkpoint folder: before the long count
+  StepFactory factory = step_factory_for(args);
+  std::FILE* log = args.verbose > 0 ? opts.log : nullptr;
+  VocabOptions vopts = opts.vocab;
+  if (opts.interrupt_check && !vopts.check) vopts.check = opts.interrupt_check;
+  VocabStats stats;
+  auto model = continued_model(init, args, input, copts.grow_vocab, vopts, &stats,
+                               [&](DenseMatrix& m, int64_t r0, int64_t r1) {
+                                 // Other seeds than the first rows', so that new words do not
+                                 // start as copies of the first words of a new model.
+                                 init_uniform(m, args.seed ^ 0x636f6e74696e7565ull, args.thread, r0, r1);
+                               });
+  if (log) {
+    std::fprintf(log, "Read %lldM words\nNumber of words:  %d (%d new)\nNumber of labels: %d (%d new)\n",
+                 static_cast<long long>(stats.ntokens / 1000000), model->dict.nwords(),
+                 stats.added_words, model->dict.nlabels(), stats.added_labels);
+    std::fflush(log);
+  }
+  run_training(*model, input, stats.ntokens, opts, factory, log);
+  return model;
 }
 
 }  // namespace sentvec

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "args.h"
+#include "corpus.h"
 #include "dictionary.h"
 #include "dictionary_build.h"
 #include "errors.h"
@@ -157,12 +158,38 @@ struct TrainOptions {
 /// Trains a model on the text file `input` with `args` (validated here) and returns it
 /// ready to use and to save. Errors that can be known early (options, missing/empty corpus,
 /// no label, minCount, bad pretrained vectors) are thrown before any thread starts.
-std::shared_ptr<Model> train(Args args, const std::string& input, const TrainOptions& opts = {});
+std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOptions& opts = {});
+
+/// How continue_training treats the vocabulary of the new text.
+struct ContinueOptions {
+  /// Append words (labels) of the new text that reach minCount (minCountLabel) there; false:
+  /// tokens the model does not know are ignored, as out-of-vocabulary tokens always are.
+  bool grow_vocab = true;
+};
+
+/// The options of a run that trains `init` further: the shape-defining options (model kind,
+/// dim, minn, maxn, bucket, wordNgrams, scheme, loss, label) are `init`'s; every other option
+/// is `given` over the kind's defaults, as for a new model. Throws ArgError naming the option
+/// and both values when `given` sets a shape option to another value than `init` has, or
+/// when `supervised` (train_supervised) does not match `init`'s kind.
+Args continued_args(const Model& init, bool supervised, const OptionList& given);
+
+/// A new model: `init` (never modified; it may be mapped) trained further on `input` with
+/// `args` (from continued_args). Its dictionary is extend_dictionary's (old ids kept, counts
+/// added, new words/labels appended unless !grow_vocab); its input matrix holds `init`'s word
+/// rows, then the new words' rows initialised as a new model's, then `init`'s n-gram rows
+/// (which move down by the number of new words); its output matrix `init`'s rows then zeros.
+/// The matrices are copied from `init` row block by row block (from the page cache when it is
+/// mapped), so the process holds one copy besides `init`'s own. The lr schedule runs over
+/// epoch passes of `input`'s tokens. Quantized models cannot be trained (ArgError).
+std::shared_ptr<Model> continue_training(const Model& init, Args args, const CorpusSource& input,
+                                         const ContinueOptions& copts = {},
+                                         const TrainOptions& opts = {});
 
 /// Trains an existing dense model further on `input` (its dictionary and matrices as they
 /// are, e.g. pruned by quantize) for `epoch` epochs from rate `lr`; the model's stored
 /// options are left as they were.
-void retrain(Model& m, const std::string& input, int32_t epoch, double lr, int32_t thread,
+void retrain(Model& m, const CorpusSource& input, int32_t epoch, double lr, int32_t thread,
              int32_t verbose, const TrainOptions& opts = {});
 
 }  // namespace sentvec

@@ -11,7 +11,7 @@ from .errors import DivergedError, FormatError, ThreadError, UnknownOptionError
 from .FastText import BOW, EOS, EOW, cbow, skipgram, supervised
 from .model import Model, load_model, tokenize
 from .ngrams import ngram_ids
-from .train import train_supervised, train_unsupervised
+from .train import memory_corpus, train_supervised, train_unsupervised
 
 _FastText = Model
 
@@ -28,6 +28,7 @@ __all__ = [
     "cbow",
     "evaluate",
     "load_model",
+    "memory_corpus",
     "ngram_ids",
     "skipgram",
     "supervised",

@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from typing import Any, NamedTuple
 
 from . import _core
 from ._autotune import AutotuneResult
-from ._util import fspath
-from .model import Model
+from ._corpus import memory_corpus, training_input
+from .model import Model, load_model
 
-__all__ = ["TrainingProgress", "defaults_for", "option_table", "train_supervised", "train_unsupervised"]
+__all__ = [
+    "TrainingProgress",
+    "defaults_for",
+    "memory_corpus",
+    "option_table",
+    "train_supervised",
+    "train_unsupervised",
+]
 
 #: The option table, once: a list of dicts (name, aliases, type, defaults by kind, choices,
 #: range, help, trailer, positional, same_as, cli_default).
@@ -96,11 +104,29 @@ def _bind(fn: str, order: tuple[str, ...], kargs: tuple, kwargs: dict[str, Any])
     return given
 
 
+def _init_model(value: Any) -> Model | None:
+    """``init_model`` as a Model: a path is mapped (mmap=True), so that continuing a large model
+    copies its rows from the page cache into the new model, the only copy in memory."""
+    if value is None or isinstance(value, Model):
+        return value
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return load_model(value, mmap=True)
+    raise TypeError(f"init_model must be a path or a sentvec.Model, not {type(value).__name__}")
+
+
 def _run(kind: str, given: dict[str, Any]) -> Model:
     callback = given.pop("callback", None)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-    path = fspath(given.pop("input"), "input")
+    init = _init_model(given.pop("init_model", None))
+    grow_vocab = given.pop("grow_vocab", True)
+    if not isinstance(grow_vocab, bool):
+        raise TypeError(f"grow_vocab must be a bool, not {type(grow_vocab).__name__}")
+    label = given.get("label") or given.get("label_prefix")
+    if not isinstance(label, str):
+        label = init.args["label"] if init is not None else "__label__"
+    supervised = kind == "supervised"
+    path = training_input(given.pop("input"), supervised, label)
 
     def poll(status: tuple) -> bool:
         try:
@@ -114,12 +140,16 @@ def _run(kind: str, given: dict[str, Any]) -> Model:
     if isinstance(every, (int, float)) and not isinstance(every, bool):
         given["checkpointEvery"] = repr(every)  # a number of epochs (the option is text: "30s")
     if kind == "supervised" and given.get("autotuneValidationFile"):
+        if init is not None or not isinstance(path, str):
+            raise ValueError("option 'autotuneValidationFile': autotune trains new models from a "
+                             "file; it takes neither init_model nor in-memory input")
         core, result = _core.autotune(kind, given, path, hook)
         model = Model(core)
         model.autotune_result = AutotuneResult(result)
         return model
     report: dict[str, Any] = {}
-    model = Model(_core.train(kind, given, path, hook, report=report))
+    extra = {} if init is None else {"init_model": init._core, "grow_vocab": grow_vocab}
+    model = Model(_core.train(kind, given, path, hook, report=report, **extra))
     model.validation_history = report["validation"]
     model.best_epoch = report["best_epoch"] if report["validation"] else None
     model.early_stopped = report["early_stopped"]
@@ -132,8 +162,26 @@ def train_unsupervised(*kargs: Any, **kwargs: Any) -> Model:
 
     Parameters
     ----------
-    input : str or os.PathLike
-        Training text, UTF-8, tokens separated by whitespace; one sentence per line.
+    input : str, os.PathLike, iterable of str, iterator, or file object
+        Training text, UTF-8, tokens separated by whitespace; one sentence per line. A path
+        names a file; anything else is copied once into an in-memory corpus in C++ (see
+        ``memory_corpus``: one line per element, a file object's bytes as they are), and the
+        model then equals the one trained on a file of those lines (same seed, ``thread=1``).
+    init_model : str, os.PathLike or Model, optional
+        Train this model further (official fastText ``.bin`` v11/v12, sent2vec, sentvec; a path
+        is loaded with ``mmap=True``; a Model is not modified). The options that define its
+        shape (model, dim, minn, maxn, bucket, wordNgrams, scheme, loss, label) are the model's:
+        giving another value raises ``ValueError`` naming the option and both values. Other
+        options (lr, epoch, ws, neg, t, minCount, ...) apply to the new run as for a new model,
+        and the lr decays over ``epoch`` passes of the new text. Old words keep their ids and
+        rows; the dictionary counts become old count + count in the new text, and so do
+        ``ntokens`` (subsampling and the negative table use these sums; with ``loss='hs'`` the
+        Huffman tree is rebuilt from them). The model's input matrix stays nwords + bucket rows:
+        n-gram rows move down past new words' rows.
+    grow_vocab : bool, default True
+        Append the words (and labels) of the new text that occur ``minCount``
+        (``minCountLabel``) times there and the model lacks, with rows initialised as a new
+        model's (input) and zeros (output); False ignores them as out-of-vocabulary tokens.
     callback : callable, optional
         ``callback(p: TrainingProgress)`` is called on the calling thread about ten times a
         second and once at the end. Returning ``False`` or raising ``StopIteration`` stops
@@ -176,8 +224,25 @@ def train_supervised(*kargs: Any, **kwargs: Any) -> Model:
 
     Parameters
     ----------
-    input : str or os.PathLike
-        Training file, one example per line, labels marked by the ``label`` prefix.
+    input : str, os.PathLike, iterable, iterator, or file object
+        Training file, one example per line, labels marked by the ``label`` prefix; or lines,
+        or ``(text, label)`` / ``(text, [labels])`` pairs (the prefix is added to a label that
+        lacks it), copied into an in-memory corpus as for ``train_unsupervised``.
+    init_model : str, os.PathLike or Model, optional
+        Train this model further (official fastText ``.bin`` v11/v12, sent2vec, sentvec; a path
+        is loaded with ``mmap=True``; a Model is not modified). The options that define its
+        shape (model, dim, minn, maxn, bucket, wordNgrams, scheme, loss, label) are the model's:
+        giving another value raises ``ValueError`` naming the option and both values. Other
+        options (lr, epoch, ws, neg, t, minCount, ...) apply to the new run as for a new model,
+        and the lr decays over ``epoch`` passes of the new text. Old words keep their ids and
+        rows; the dictionary counts become old count + count in the new text, and so do
+        ``ntokens`` (subsampling and the negative table use these sums; with ``loss='hs'`` the
+        Huffman tree is rebuilt from them). The model's input matrix stays nwords + bucket rows:
+        n-gram rows move down past new words' rows.
+    grow_vocab : bool, default True
+        Append the words (and labels) of the new text that occur ``minCount``
+        (``minCountLabel``) times there and the model lacks, with rows initialised as a new
+        model's (input) and zeros (output); False ignores them as out-of-vocabulary tokens.
     callback : callable, optional
         As for ``train_unsupervised``: return ``False`` or raise ``StopIteration`` to stop early.
     {options}
@@ -251,6 +316,8 @@ def _setup(fn: Any, kinds: tuple[str, ...]) -> None:
                         default=o["defaults"][own]))
     params.sort(key=lambda p: p.kind)  # keyword-only after the positional ones
     params.append(P("callback", P.KEYWORD_ONLY, default=None))
+    params.append(P("init_model", P.KEYWORD_ONLY, default=None))
+    params.append(P("grow_vocab", P.KEYWORD_ONLY, default=True))
     fn.__signature__ = inspect.Signature(params, return_annotation=Model)
     docs = "\n    ".join(_option_doc(o, kinds) for o in rows)
     fn.__doc__ = fn.__doc__.replace("{options}", docs)

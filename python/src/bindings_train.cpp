@@ -9,6 +9,7 @@
 
 #include "sentvec/args.h"
 #include "sentvec/checkpoint.h"
+#include "sentvec/corpus.h"
 #include "sentvec/errors.h"
 #include "sentvec/trainer.h"
 #include "text_caster.h"
@@ -189,24 +190,41 @@ void fill_report(const TrainReport& r, py::dict& out) {
   out["resumed_from"] = r.resumed_from;
 }
 
-std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options,
-                                const std::string& input, py::object callback, double poll_interval,
-                                py::object report) {
+// `input`: a path (str) or a _core.Corpus. `init_model`: None, or the model to train further
+// (never modified: continue_training copies its matrices). `report` (a dict, or None) receives
+// the validation figures per epoch, the best epoch and the checkpoints written.
+std::shared_ptr<Model> train_py(const std::string& kind, const py::dict& options, py::object input,
+                                py::object callback, double poll_interval, py::object report,
+                                py::object init_model, bool grow_vocab) {
+  CorpusSource source;
+  if (py::isinstance<MemoryCorpus>(input))
+    source = CorpusSource(std::shared_ptr<const MemoryCorpus>(input.cast<std::shared_ptr<MemoryCorpus>>()));
+  else
+    source = CorpusSource(input.cast<std::string>());
   // With 'resume', options not given are the checkpoint's (checkpoint.h).
   const OptionList given = options_from_dict(options);
   const bool resuming = std::any_of(given.begin(), given.end(), [](const auto& g) {
     const auto* s = std::get_if<std::string>(&g.second);
     return g.first == "resume" && s && !s->empty();
   });
-  Args args = resuming ? resume_args(model_from_str(kind), given)
-                       : Args::from_options(model_from_str(kind), given);
   TrainOptions opts = python_train_options(callback, poll_interval);
   TrainReport rep;
   opts.report = &rep;
   std::shared_ptr<Model> m;
-  {
+  if (init_model.is_none()) {
+    Args args = resuming ? resume_args(model_from_str(kind), given)
+                         : Args::from_options(model_from_str(kind), given);
     py::gil_scoped_release nogil;
-    m = train(args, input, opts);
+    m = train(args, source, opts);
+  } else {
+    if (resuming)
+      throw ArgError("option 'resume': a checkpoint holds its model; resume it without init_model");
+    std::shared_ptr<Model> init = init_model.cast<std::shared_ptr<Model>>();
+    Args args = continued_args(*init, kind == "supervised", given);
+    ContinueOptions copts;
+    copts.grow_vocab = grow_vocab;
+    py::gil_scoped_release nogil;
+    m = continue_training(*init, args, source, copts, opts);
   }
   if (!report.is_none()) {
     py::dict d = report.cast<py::dict>();
@@ -242,7 +260,7 @@ void bind_training(py::module_& mod) {
           "The options a C++ caller gets from Args::defaults_for(kind), as Model.args() lists them.");
   mod.def("train", &train_py, py::arg("kind"), py::arg("options"), py::arg("input"),
           py::arg("callback") = py::none(), py::arg("poll_interval") = 0.1,
-          py::arg("report") = py::none(),
+          py::arg("report") = py::none(), py::arg("init_model") = py::none(), py::arg("grow_vocab") = true,
           "Train a model (see sentvec.train_supervised / train_unsupervised); `report` (a dict) "
           "receives the validation figures per epoch, best_epoch, checkpoints written.");
 }

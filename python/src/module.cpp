@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "bindings_api.h"
+#include "bindings_corpus.h"
 #include "bindings_io.h"
 #include "bindings_quant.h"
 #include "bindings_s2v.h"
@@ -26,6 +27,7 @@ PYBIND11_MODULE(_core, mod) {
   bind_io(mod);
   bind_serving(mod);
   bind_training(mod);
+  bind_corpus(mod);
   bind_sent2vec(mod);
   bind_quantize(mod);
   bind_tune(mod);

@@ -301,3 +301,35 @@ def test_two_threads_checkpoint_and_resume(tiny_corpus, tmp_path):
     m = sentvec.train_unsupervised(str(tiny_corpus), resume=str(folder), callback=calls.append)
     assert calls[-1].finished and calls[-1].progress == 1.0 and calls[-1].epoch == 6
     assert m.get_dimension() == 16
+
+
+def test_resume_of_python_data_needs_the_same_lines(tiny_corpus, tmp_path):
+    """Training on a list of lines checkpoints too: resumed with the same lines it ends with the
+    bytes of an uninterrupted run; other lines are refused (their size and checksum differ)."""
+    lines = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    opts = dict(KINDS["skipgram"], **COMMON)
+    plain = saved(sentvec.train_unsupervised(lines, **opts), tmp_path / "plain.bin")
+    folder = tmp_path / "ck"
+    part = sentvec.train_unsupervised(lines, checkpoint=str(folder), checkpoint_every=1,
+                                      callback=lambda p: p.checkpoints < 2, **opts)
+    assert saved(part, tmp_path / "part.bin") != plain
+    assert saved(sentvec.train_unsupervised(iter(lines), resume=str(folder)), tmp_path / "r.bin") == plain
+    changed = lines[:-1] + [lines[-1] + " extra"]
+    with pytest.raises(ValueError, match="option 'resume': the training corpus"):
+        sentvec.train_unsupervised(changed, resume=str(folder))
+
+
+def test_continued_training_checkpoints_and_resumes(tiny_corpus, tmp_path):
+    """A run that trains a model further (init_model) checkpoints over the new text's tokens and
+    resumes to the bytes of an uninterrupted continued run."""
+    opts = dict(KINDS["skipgram"], **COMMON)
+    base = sentvec.train_unsupervised(str(tiny_corpus), **opts)
+    more = dict(epoch=3, thread=1, seed=4, verbose=0)
+    plain = saved(sentvec.train_unsupervised(str(tiny_corpus), init_model=base, **more), tmp_path / "plain.bin")
+    folder = tmp_path / "ck"
+    sentvec.train_unsupervised(str(tiny_corpus), init_model=base, checkpoint=str(folder), checkpoint_every=1,
+                               callback=lambda p: p.checkpoints < 1, **more)
+    assert checkpoints(folder) == ["ckpt-000001"]
+    assert saved(sentvec.train_unsupervised(str(tiny_corpus), resume=str(folder)), tmp_path / "r.bin") == plain
+    with pytest.raises(ValueError, match="without init_model"):
+        sentvec.train_unsupervised(str(tiny_corpus), init_model=base, resume=str(folder))

@@ -3,8 +3,8 @@
 
 One entry per option: the API's name, the flag (fastText's spelling, e.g. ``-autotune-validation``
 for ``autotuneValidationFile``), the value type, the model kinds that take it, the help line. The
-defaults shown by ``sentvec help <kind>`` are the table's. Only ``-input``, ``-output`` and
-``-saveOutput`` are the command line's own.
+defaults shown by ``sentvec help <kind>`` are the table's. Only ``-input``, ``-output``,
+``-saveOutput`` and ``-initModel`` (the API's ``init_model``) are not in the table.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ _SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("output", "str", "output file path, without extension: writes <output>.bin and <output>.vec",
                api=False),
     *(_from_table(o) for o in _train.OPTIONS if o["name"] != "model"),
+    OptionSpec("init_model", "str", "train this model (.bin of fastText, sent2vec or sentvec) further on "
+               "-input; its dim, minn, maxn, bucket, wordNgrams and loss are kept", flag="initModel"),
     OptionSpec("saveOutput", "flag", "also write the output vectors to <output>.output", api=False),
 )
 
