@@ -134,8 +134,14 @@ def compress_fasttext_rows(bin_path: Path, tmp: Path, words: int, buckets: int, 
         from gensim.models.fasttext import load_facebook_model
     except ImportError as e:
         return f"{'compress-fasttext':<34} not installed ({e})"
+    # gensim refuses bytes after the output matrix: give it a copy without sentvec's trailer.
+    plain = tmp / "for-gensim.bin"
+    data = bin_path.read_bytes()
+    at = data.rfind(b"SENTVEC\0", max(0, len(data) - (1 << 16)))
+    plain.write_bytes(data if at < 0 else data[:at])
+    del data
     t = time.perf_counter()
-    ft = load_facebook_model(str(bin_path)).wv
+    ft = load_facebook_model(str(plain)).wv
     small = compress_fasttext.prune_ft_freq(ft, new_vocab_size=words, new_ngrams_size=buckets, pq=True, qdim=qdim)
     shrink_s = time.perf_counter() - t
     path = tmp / f"cft-{buckets}-{qdim}.bin"

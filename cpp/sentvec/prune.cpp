@@ -186,6 +186,22 @@ void prune_model(Model& m, int64_t words, int64_t buckets) {
   install(m, keep, std::move(out), -1, {});
 }
 
+std::vector<int64_t> trained_rows(const Model& m) {
+  std::vector<int64_t> out;
+  if (has_word_ngrams(m)) return out;
+  const int32_t nw = m.dict.nwords();
+  std::vector<char> used(static_cast<size_t>(std::max<int64_t>(m.input.rows() - nw, 0)), 0);
+  for (int32_t i = 0; i < nw; ++i)
+    for (size_t k = 1; k < m.dict.entry(i).subwords.size(); ++k) {
+      const int64_t b = m.dict.entry(i).subwords[k] - nw;
+      if (b >= 0 && b < static_cast<int64_t>(used.size())) used[static_cast<size_t>(b)] = 1;
+    }
+  for (int64_t i = 0; i < nw; ++i) out.push_back(i);
+  for (size_t b = 0; b < used.size(); ++b)
+    if (used[b]) out.push_back(nw + static_cast<int64_t>(b));
+  return out;
+}
+
 int64_t rows_after_keeping(const Model& m, int64_t words) {
   const int32_t keep = kept_words(m, words);
   if (keep == m.dict.nwords() || has_word_ngrams(m)) return keep + m.args.bucket;

@@ -2,6 +2,7 @@
 // mapped source: Model.prune and the vocabulary cutoff of unsupervised quantization.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "model.h"
 
@@ -39,6 +40,11 @@ void prune_model(Model& m, int64_t words, int64_t buckets);
 /// its n-grams that a kept word also has (zeros when none). A model with word n-grams keeps
 /// all its bucket rows (no word owns them: prune_model's `buckets` shrinks them).
 void keep_words_and_their_ngrams(Model& m, int64_t words);
+
+/// The input rows that hold trained values in a word model (every word row and the char n-gram
+/// rows some vocabulary word uses), ascending; empty (meaning all) for a model with word
+/// n-grams, whose rows no word lists.
+std::vector<int64_t> trained_rows(const Model& m);
 
 /// The input rows keep_words_and_their_ngrams would leave.
 int64_t rows_after_keeping(const Model& m, int64_t words);

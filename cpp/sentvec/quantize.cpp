@@ -118,12 +118,18 @@ using RowFn = std::function<const float*(int64_t i, float* scratch)>;
 void train_and_encode(const RowFn& row, int64_t rows, int32_t dim, ProductQuantizer& pq,
                       std::vector<uint8_t>& codes, const QuantizeOptions& o, uint64_t seed) {
   pq.centroids.assign(static_cast<size_t>(dim) * kK, 0.f);
-  std::vector<int64_t> sample(static_cast<size_t>(rows));
-  std::iota(sample.begin(), sample.end(), 0);
-  const int64_t ns = std::min<int64_t>(rows, std::max<int32_t>(o.max_points, kK));
+  std::vector<int64_t> sample;
+  if (!o.train_rows.empty() && static_cast<int64_t>(o.train_rows.size()) >= kK) {
+    sample = o.train_rows;
+  } else {
+    sample.resize(static_cast<size_t>(rows));
+    std::iota(sample.begin(), sample.end(), 0);
+  }
+  const int64_t pool = static_cast<int64_t>(sample.size());
+  const int64_t ns = std::min<int64_t>(pool, std::max<int32_t>(o.max_points, kK));
   Rng rng(seed ^ 0x5bd1e995ull);
-  for (int64_t i = 0; i < ns && ns < rows; ++i) {
-    const int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(rows - i));
+  for (int64_t i = 0; i < ns && ns < pool; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(pool - i));
     std::swap(sample[i], sample[j]);
   }
   sample.resize(static_cast<size_t>(ns));
@@ -342,6 +348,7 @@ void quantize_model(Model& m, const QuantizeOptions& o) {
   if (o.qout) {
     QuantizeOptions oo = o;
     oo.seed = o.seed + 1000003u;
+    oo.train_rows.clear();  // rows of the input matrix
     m.output = AnyMatrix(quantize_matrix(*m.output.dense(), oo));
   }
   m.input = AnyMatrix(std::move(qin));
@@ -366,10 +373,11 @@ void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts) {
   {
     // What quantization allocates: the codes (and norm codes), the k-means sample.
     const int64_t rows_in = m.input.rows(), nsub = (m.dim() + r.dsub - 1) / r.dsub;
-    int64_t need = rows_in * (nsub + 1 + 4) + int64_t{o.max_points} * m.dim() * 8;
+    int64_t need = rows_in * (nsub + 1 + 4 + 16) + int64_t{o.max_points} * m.dim() * 8;
     if (r.qout) need += m.output.rows() * (nsub + 1 + 4);
     check_memory(need, "quantizing " + std::to_string(rows_in) + " rows", "use a larger dsub or a cutoff");
   }
+  if (!m.is_supervised()) o.train_rows = trained_rows(m);
   if (r.retrain)
     retrain(m, r.input, r.epoch.value_or(m.args.epoch), r.lr.value_or(m.args.lr), o.threads,
             r.verbose.value_or(m.args.verbose), topts);
