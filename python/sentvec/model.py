@@ -12,6 +12,7 @@ from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
 from ._fasttext_f import FastTextF
 from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
+from ._reduce import pca_reduce
 from ._util import check_errors, check_int, check_str, check_threads, fspath
 from .meter import Meter
 
@@ -528,7 +529,7 @@ class Model:
 
     def reduce_dim(self, dim: int) -> Model:
         """Reduce the dimension to ``dim`` by a PCA of the input matrix, in place; returns the
-        model. The same PCA as :func:`sentvec.util.reduce_model` (which this calls): principal
+        model. The same PCA as :func:`sentvec.util.reduce_model` (one implementation, _reduce.py): principal
         directions of the first 100000 rows, read in blocks (a mapped model is never copied).
 
         Raises
@@ -536,11 +537,9 @@ class Model:
         ValueError
             ``dim`` not in ``[1, dimension]`` (a PCA cannot add dimensions), or a quantized model.
         """
-        from .util import reduce_model
-
         if self._core.quantized:
             raise ValueError("reduce_dim: the model is quantized (reduce before quantizing)")
-        reduce_model(self, dim)
+        pca_reduce(self, dim)
         self._changed()
         return self
 

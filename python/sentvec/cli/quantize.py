@@ -56,19 +56,16 @@ def cmd_quantize(pos, opts):
 
 
 def _print_comparison(original_path: str, shrunk, files: str) -> None:
-    from ..evaluate import compare, eval_file_kind
-    from ..model import load_model
+    import sentvec
+
+    ev = sentvec.evaluate
 
     kinds: dict[str, str] = {}
     for path in (p for p in files.split(",") if p):
-        kinds.setdefault(eval_file_kind(path), path)
-    original = load_model(original_path, mmap=True)
+        kinds.setdefault(ev.eval_file_kind(path), path)
+    original = sentvec.load_model(original_path, mmap=True)
     sentences = None
     if "sts" in kinds:
-        from ..evaluate import read_sts
-
-        _, a, b = read_sts(kinds["sts"])
-        from ..evaluate import normalize
-
-        sentences = [normalize(x) for x in (a + b)[:2000]]
-    print(compare(original, shrunk, sentences=sentences, wordsim=kinds.get("wordsim"), sts=kinds.get("sts")))
+        _, a, b = ev.read_sts(kinds["sts"])
+        sentences = [ev.normalize(x) for x in (a + b)[:2000]]
+    print(ev.compare(original, shrunk, sentences=sentences, wordsim=kinds.get("wordsim"), sts=kinds.get("sts")))
