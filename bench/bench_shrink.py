@@ -115,13 +115,13 @@ SETTINGS = {
     "skipgram": [
         ("quantize dsub=2 qout", None, None, dict(dsub=2, qout=True)),
         ("prune 1M + quantize dsub=2", None, 1_000_000, dict(dsub=2, qout=True)),
-        ("prune 400k + quantize dsub=2", None, 400_000, dict(dsub=2, qout=True)),
+        ("prune 250k + quantize dsub=2", None, 250_000, dict(dsub=2, qout=True)),
         ("prune 250k + quantize dsub=4", None, 250_000, dict(dsub=4, qout=True)),
     ],
     "sent2vec": [
         ("quantize dsub=2 qout", None, None, dict(dsub=2, qout=True)),
         ("prune 1M + quantize dsub=2", None, 1_000_000, dict(dsub=2, qout=True)),
-        ("prune 400k + quantize dsub=2", None, 400_000, dict(dsub=2, qout=True)),
+        ("prune 250k + quantize dsub=2", None, 250_000, dict(dsub=2, qout=True)),
         ("prune 250k + quantize dsub=4", None, 250_000, dict(dsub=4, qout=True)),
     ],
 }
