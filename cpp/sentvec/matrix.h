@@ -92,7 +92,10 @@ struct ProductQuantizer {
   float mul_code(const float* x, const uint8_t* codes, float alpha) const;
 };
 
-/// A product-quantized matrix (.ftz), optionally with separately quantized row norms.
+/// A product-quantized matrix (.ftz), optionally with separately quantized row norms. The codes
+/// are owned (`codes`, `norm_codes`) or, for a mapped model, read-only views into the file
+/// mapping kept alive by `keep` (`code_view`, `norm_view`): a mapped .ftz copies only its
+/// centroids.
 class QuantMatrix {
  public:
   bool qnorm = false;
@@ -102,15 +105,21 @@ class QuantMatrix {
   ProductQuantizer pq;
   std::vector<uint8_t> norm_codes;
   ProductQuantizer npq;
+  const uint8_t* code_view = nullptr;  ///< mapped codes (null: `codes` holds them)
+  const uint8_t* norm_view = nullptr;  ///< mapped norm codes (null: `norm_codes` holds them)
+  std::shared_ptr<const void> keep;    ///< the mapping behind the views
 
+  bool mapped() const { return code_view != nullptr; }
+  const uint8_t* code_data() const { return code_view ? code_view : codes.data(); }
+  const uint8_t* norm_data() const { return norm_view ? norm_view : norm_codes.data(); }
   int64_t rows() const { return m; }
   int64_t cols() const { return n; }
-  float norm(int64_t i) const { return qnorm ? npq.centroid(0, norm_codes[i])[0] : 1.f; }
+  float norm(int64_t i) const { return qnorm ? npq.centroid(0, norm_data()[i])[0] : 1.f; }
   void add_row_to(float* x, int64_t i, float a = 1.f) const {
-    pq.add_code(x, codes.data() + pq.nsubq * i, a * norm(i));
+    pq.add_code(x, code_data() + pq.nsubq * i, a * norm(i));
   }
   float dot_row(const float* x, int64_t i) const {
-    return pq.mul_code(x, codes.data() + pq.nsubq * i, norm(i));
+    return pq.mul_code(x, code_data() + pq.nsubq * i, norm(i));
   }
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -10,7 +11,9 @@
 
 #include "errors.h"
 #include "line_reader.h"
+#include "memory_guard.h"
 #include "parallel.h"
+#include "prune.h"
 #include "rng.h"
 #include "tokenizer.h"
 
@@ -19,24 +22,44 @@ namespace {
 
 constexpr int32_t kK = ProductQuantizer::kKsub;
 
-/// Index of the centroid (of `k`, each `d` floats) nearest to `x`.
-inline int32_t nearest_centroid(const float* x, const float* c, int32_t d, int32_t k) {
-  int32_t best = 0;
-  float bestd = std::numeric_limits<float>::infinity();
-  for (int32_t j = 0; j < k; ++j) {
-    const float* cj = c + static_cast<int64_t>(j) * d;
-    float s = 0.f;
-    for (int32_t t = 0; t < d; ++t) {
-      const float diff = x[t] - cj[t];
-      s += diff * diff;
-    }
-    if (s < bestd) {
-      bestd = s;
-      best = j;
-    }
+/// The 256 centroids of one sub-quantizer, transposed (coordinate-major) so that the distances
+/// to all of them are computed in loops over centroids the compiler vectorizes: with the
+/// centroid-major loop and a dsub of 2, loop overhead cost more than the arithmetic. Each
+/// distance sums the same terms in the same order as before, and ties go to the
+/// lowest index (the answers of the plain centroid-by-centroid loop, bit for bit).
+class CentroidTable {
+ public:
+  void set(const float* c, int32_t d) {
+    d_ = d;
+    t_.resize(static_cast<size_t>(d) * kK);
+    for (int32_t j = 0; j < kK; ++j)
+      for (int32_t t = 0; t < d; ++t) t_[static_cast<size_t>(t) * kK + j] = c[j * d + t];
   }
-  return best;
-}
+  int32_t nearest(const float* x) const {
+    float dist[kK];
+    for (int32_t j = 0; j < kK; ++j) dist[j] = 0.f;
+    for (int32_t t = 0; t < d_; ++t) {
+      const float xt = x[t];
+      const float* ct = t_.data() + static_cast<size_t>(t) * kK;
+      for (int32_t j = 0; j < kK; ++j) {
+        const float diff = xt - ct[j];
+        dist[j] += diff * diff;
+      }
+    }
+    int32_t best = 0;
+    float bestd = std::numeric_limits<float>::infinity();
+    for (int32_t j = 0; j < kK; ++j)
+      if (dist[j] < bestd) {
+        bestd = dist[j];
+        best = j;
+      }
+    return best;
+  }
+
+ private:
+  int32_t d_ = 0;
+  std::vector<float> t_;
+};
 
 /// Lloyd's k-means with k = 256 over `n` >= 256 points of `d` floats; centroids start at 256
 /// distinct random points; an empty cluster takes half of the largest one.
@@ -53,13 +76,15 @@ void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32
   std::vector<uint8_t> assign(static_cast<size_t>(n));
   std::vector<double> sums(static_cast<size_t>(kK) * d);
   std::vector<int64_t> counts(kK);
+  CentroidTable table;
   for (int32_t it = 0; it < niter; ++it) {
     if (check) check();
     std::fill(sums.begin(), sums.end(), 0.0);
     std::fill(counts.begin(), counts.end(), 0);
+    table.set(c, d);
     for (int64_t i = 0; i < n; ++i) {
       const float* xi = x + i * d;
-      const int32_t a = nearest_centroid(xi, c, d, kK);
+      const int32_t a = table.nearest(xi);
       assign[i] = static_cast<uint8_t>(a);
       ++counts[a];
       for (int32_t t = 0; t < d; ++t) sums[static_cast<size_t>(a) * d + t] += xi[t];
@@ -84,21 +109,41 @@ void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32
   }
 }
 
-/// Trains `pq` (already sized) on the rows `sample` of `x` (n x dim) and encodes every row.
-void train_and_encode(const float* x, int64_t rows, int32_t dim, ProductQuantizer& pq,
+/// Row i of the matrix being quantized: a pointer into it, or into `scratch` (dim floats)
+/// when the row is transformed on the way (qnorm divides by the norm), so that no
+/// transformed copy of the whole matrix is ever made.
+using RowFn = std::function<const float*(int64_t i, float* scratch)>;
+
+/// Trains `pq` (already sized) on a bounded random sample of the rows and encodes every row.
+void train_and_encode(const RowFn& row, int64_t rows, int32_t dim, ProductQuantizer& pq,
                       std::vector<uint8_t>& codes, const QuantizeOptions& o, uint64_t seed) {
   pq.centroids.assign(static_cast<size_t>(dim) * kK, 0.f);
-  // A bounded random sample of rows trains the sub-quantizers.
-  std::vector<int64_t> sample(static_cast<size_t>(rows));
-  std::iota(sample.begin(), sample.end(), 0);
-  const int64_t ns = std::min<int64_t>(rows, std::max<int32_t>(o.max_points, kK));
+  std::vector<int64_t> sample;
+  if (!o.train_rows.empty() && static_cast<int64_t>(o.train_rows.size()) >= kK) {
+    sample = o.train_rows;
+  } else {
+    sample.resize(static_cast<size_t>(rows));
+    std::iota(sample.begin(), sample.end(), 0);
+  }
+  const int64_t pool = static_cast<int64_t>(sample.size());
+  const int64_t ns = std::min<int64_t>(pool, std::max<int32_t>(o.max_points, kK));
   Rng rng(seed ^ 0x5bd1e995ull);
-  for (int64_t i = 0; i < ns && ns < rows; ++i) {
-    const int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(rows - i));
+  for (int64_t i = 0; i < ns && ns < pool; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(pool - i));
     std::swap(sample[i], sample[j]);
   }
   sample.resize(static_cast<size_t>(ns));
+  sample.shrink_to_fit();
   std::sort(sample.begin(), sample.end());
+  // The sampled rows, gathered once in file order (a mapped matrix is read sequentially).
+  std::vector<float> picked(static_cast<size_t>(ns) * dim);
+  {
+    std::vector<float> scratch(static_cast<size_t>(dim));
+    for (int64_t i = 0; i < ns; ++i) {
+      const float* r = row(sample[i], scratch.data());
+      std::copy(r, r + dim, picked.data() + i * dim);
+    }
+  }
   const int32_t threads = pick_threads(pq.nsubq, o.threads, 1);
   parallel_for(
       pq.nsubq, threads,
@@ -106,23 +151,27 @@ void train_and_encode(const float* x, int64_t rows, int32_t dim, ProductQuantize
         const int32_t d = m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub;
         std::vector<float> sub(static_cast<size_t>(ns) * d);
         for (int64_t i = 0; i < ns; ++i)
-          std::copy(x + sample[i] * dim + m * pq.dsub, x + sample[i] * dim + m * pq.dsub + d,
+          std::copy(picked.data() + i * dim + m * pq.dsub, picked.data() + i * dim + m * pq.dsub + d,
                     sub.data() + i * d);
         float* c = pq.centroids.data() + m * kK * pq.dsub;
         kmeans(sub.data(), ns, d, c, seed + 7919u * static_cast<uint64_t>(m + 1), o.niter, o.check);
       },
       1);
+  std::vector<float>().swap(picked);
   codes.assign(static_cast<size_t>(rows) * pq.nsubq, 0);
+  std::vector<CentroidTable> tables(static_cast<size_t>(pq.nsubq));
+  for (int32_t m = 0; m < pq.nsubq; ++m)
+    tables[static_cast<size_t>(m)].set(pq.centroids.data() + static_cast<int64_t>(m) * kK * pq.dsub,
+                                       m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub);
   parallel_for(
       rows, pick_threads(rows, o.threads, 1024),
       [&](int64_t i) {
-        const float* xi = x + i * dim;
-        for (int32_t m = 0; m < pq.nsubq; ++m) {
-          const int32_t d = m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub;
-          const float* c = pq.centroids.data() + static_cast<int64_t>(m) * kK * pq.dsub;
+        thread_local std::vector<float> scratch;
+        scratch.resize(static_cast<size_t>(dim));
+        const float* xi = row(i, scratch.data());
+        for (int32_t m = 0; m < pq.nsubq; ++m)
           codes[static_cast<size_t>(i) * pq.nsubq + m] =
-              static_cast<uint8_t>(nearest_centroid(xi + m * pq.dsub, c, d, kK));
-        }
+              static_cast<uint8_t>(tables[static_cast<size_t>(m)].nearest(xi + m * pq.dsub));
       },
       256);
 }
@@ -145,28 +194,39 @@ QuantMatrix quantize_matrix(const DenseMatrix& d, const QuantizeOptions& o) {
   q.pq.nsubq = (dim + o.dsub - 1) / o.dsub;
   q.pq.lastdsub = dim % o.dsub == 0 ? o.dsub : dim % o.dsub;
   q.codesize = static_cast<int32_t>(rows * q.pq.nsubq);
-  const float* x = d.data();
-  std::vector<float> normalized;
   if (o.qnorm) {
-    std::vector<float> norms(static_cast<size_t>(rows));
-    normalized.assign(d.data(), d.data() + rows * dim);
+    // Norms first (one pass); rows are divided by them on the fly while sampling and encoding.
+    std::vector<float> norms(static_cast<size_t>(rows)), row(static_cast<size_t>(dim));
     for (int64_t i = 0; i < rows; ++i) {
-      float* r = normalized.data() + i * dim;
+      std::memcpy(row.data(), d.row(i), static_cast<size_t>(dim) * 4);
       double s = 0;
-      for (int32_t t = 0; t < dim; ++t) s += static_cast<double>(r[t]) * r[t];
-      const float nrm = static_cast<float>(std::sqrt(s));
-      norms[i] = nrm;
-      if (nrm > 0.f)
-        for (int32_t t = 0; t < dim; ++t) r[t] /= nrm;
+      for (int32_t t = 0; t < dim; ++t) s += static_cast<double>(row[t]) * row[t];
+      norms[i] = static_cast<float>(std::sqrt(s));
     }
     q.npq.dim = 1;
     q.npq.nsubq = 1;
     q.npq.dsub = 1;
     q.npq.lastdsub = 1;
-    train_and_encode(norms.data(), rows, 1, q.npq, q.norm_codes, o, o.seed + 101);
-    x = normalized.data();
+    train_and_encode([&](int64_t i, float*) { return norms.data() + i; }, rows, 1, q.npq,
+                     q.norm_codes, o, o.seed + 101);
+    train_and_encode(
+        [&](int64_t i, float* scratch) -> const float* {
+          const float nrm = norms[i];
+          std::memcpy(scratch, d.row(i), static_cast<size_t>(dim) * 4);
+          if (nrm > 0.f)
+            for (int32_t t = 0; t < dim; ++t) scratch[t] /= nrm;
+          return scratch;
+        },
+        rows, dim, q.pq, q.codes, o, o.seed);
+  } else {
+    // Copied through memcpy: a mapped matrix's floats are generally not 4-byte aligned.
+    train_and_encode(
+        [&](int64_t i, float* scratch) -> const float* {
+          std::memcpy(scratch, d.row(i), static_cast<size_t>(dim) * 4);
+          return scratch;
+        },
+        rows, dim, q.pq, q.codes, o, o.seed);
   }
-  train_and_encode(x, rows, dim, q.pq, q.codes, o, o.seed);
   return q;
 }
 
@@ -243,24 +303,33 @@ void prune_input(Model& m, int64_t cutoff) {
 }
 
 void check_quantizable(const Model& m, const QuantizeRequest& r) {
-  if (!m.is_supervised())
-    throw ArgError("quantize supports supervised models only (as fastText: \"For now we only "
-                   "support quantization of supervised models\")");
   if (m.input.quantized()) throw ArgError("the model is already quantized");
   if (r.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(r.dsub) + ")");
+  // fastText lets the last sub-vector be shorter; for the word and sentence models it never
+  // quantized, sentvec asks for equal sub-vectors (the size of the codes then says what it is).
+  if (!m.is_supervised() && m.dim() % r.dsub != 0)
+    throw ArgError("dsub must divide the model's dimension " + std::to_string(m.dim()) + " (got " +
+                   std::to_string(r.dsub) + ")");
   if (r.cutoff < 0) throw ArgError("cutoff must be >= 0 (got " + std::to_string(r.cutoff) + ")");
   if (r.thread && *r.thread < 1) throw ArgError("thread must be >= 1 (got " + std::to_string(*r.thread) + ")");
   const int64_t rows = m.input.rows();
-  const int64_t kept = (r.cutoff > 0 && r.cutoff < rows) ? r.cutoff : rows;
+  int64_t kept = (r.cutoff > 0 && r.cutoff < rows) ? r.cutoff : rows;
+  if (!m.is_supervised() && r.cutoff > 0) {
+    check_prunable(m, r.cutoff, -1);
+    kept = rows_after_keeping(m, r.cutoff);
+  }
   if (kept < kK)
     throw ArgError("Matrix too small for quantization, must have at least 256 rows: the input "
-                   "matrix would have " + std::to_string(kept) + (kept == r.cutoff ? " (cutoff)" : "") +
+                   "matrix would have " + std::to_string(kept) + (r.cutoff > 0 ? " (cutoff)" : "") +
                    " rows");
   if (r.qout && m.output.quantized()) throw ArgError("the output matrix is already quantized");
-  if (r.qout && m.output.rows() < kK)
+  const int64_t out_rows = !m.is_supervised() && r.cutoff > 0
+                               ? std::min<int64_t>(r.cutoff, m.output.rows()) : m.output.rows();
+  if (r.qout && out_rows < kK)
     throw ArgError("qout: Matrix too small for quantization, must have at least 256 rows; the "
-                   "output matrix has " + std::to_string(m.output.rows()) +
-                   " (one per label): quantize without qout");
+                   "output matrix has " + std::to_string(out_rows) +
+                   (m.is_supervised() ? " (one per label)" : " (one per word)") +
+                   ": quantize without qout");
   if (!r.retrain) return;
   if (r.input.empty())
     throw ArgError("Need input file path if retraining (quantize(input=..., retrain=True))");
@@ -279,6 +348,7 @@ void quantize_model(Model& m, const QuantizeOptions& o) {
   if (o.qout) {
     QuantizeOptions oo = o;
     oo.seed = o.seed + 1000003u;
+    oo.train_rows.clear();  // rows of the input matrix
     m.output = AnyMatrix(quantize_matrix(*m.output.dense(), oo));
   }
   m.input = AnyMatrix(std::move(qin));
@@ -296,7 +366,18 @@ void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts) {
   o.qout = r.qout;
   o.threads = r.thread.value_or(r.retrain ? default_threads() : 0);
   o.seed = m.args.seed + 1234;  // fastText's k-means seed is fixed; ours follows the model's
-  prune_input(m, r.cutoff);
+  // Supervised: fastText's rows of largest norm. Word and sentence models: the most frequent
+  // words and the n-gram rows they use (prune.h).
+  if (m.is_supervised()) prune_input(m, r.cutoff);
+  else if (r.cutoff > 0) keep_words_and_their_ngrams(m, r.cutoff);
+  {
+    // What quantization allocates: the codes (and norm codes), the k-means sample.
+    const int64_t rows_in = m.input.rows(), nsub = (m.dim() + r.dsub - 1) / r.dsub;
+    int64_t need = rows_in * (nsub + 1 + 4 + 16) + int64_t{o.max_points} * m.dim() * 8;
+    if (r.qout) need += m.output.rows() * (nsub + 1 + 4);
+    check_memory(need, "quantizing " + std::to_string(rows_in) + " rows", "use a larger dsub or a cutoff");
+  }
+  if (!m.is_supervised()) o.train_rows = trained_rows(m);
   if (r.retrain)
     retrain(m, r.input, r.epoch.value_or(m.args.epoch), r.lr.value_or(m.args.lr), o.threads,
             r.verbose.value_or(m.args.verbose), topts);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "matrix.h"
 #include "model.h"
@@ -19,6 +20,10 @@ struct QuantizeOptions {
   int32_t threads = 1;
   uint64_t seed = 1234;
   int32_t max_points = 32768;  ///< k-means trains on at most this many sampled rows
+  /// When not empty, the input rows the k-means sample is drawn from (ascending): the rows that
+  /// hold trained values. A word model's never-used bucket rows are still their random
+  /// initialisation; sampled, they would spend centroids on noise.
+  std::vector<int64_t> train_rows;
   int32_t niter = 25;          ///< k-means iterations
   /// Called between k-means iterations; may throw to abort (autotune's Ctrl-C). With
   /// threads > 1 it runs on the worker threads.

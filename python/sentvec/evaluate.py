@@ -6,6 +6,8 @@
   a ``word1<TAB>word2<TAB>score`` file (WordSim-353), with the out-of-vocabulary rate.
 - :func:`analogy` — accuracy on the word2vec analogy questions (``questions-words.txt``) with a
   vocabulary restricted to the most frequent words, as fastText's and gensim's evaluations do.
+- :func:`compare` — how close a shrunk (quantized, pruned, reduced) model stays to its original:
+  mean cosine between their vectors and the change of the scores above.
 - :func:`spearman`, :func:`rankdata`, :func:`normalize` — the pieces, usable on their own.
 
 Every function takes a sentvec model, and also works with an official ``fasttext`` model (it
@@ -25,9 +27,11 @@ import numpy as np
 
 __all__ = [
     "AnalogyResult",
+    "Comparison",
     "StsResult",
     "WordSimResult",
     "analogy",
+    "compare",
     "normalize",
     "rankdata",
     "read_sts",
@@ -357,3 +361,114 @@ def analogy(
         total,
         {s: (c[0], c[1]) for s, c in counts.items()},
     )
+
+
+# --------------------------------------------------------------------------------- compare
+
+
+@dataclass
+class Comparison:
+    """:func:`compare`'s result. A score that was not asked for is NaN."""
+
+    word_cosine: float  #: mean cosine between the two models' vectors of the words
+    sentence_cosine: float  #: mean cosine between the two models' vectors of the sentences
+    n_words: int
+    n_sentences: int
+    wordsim: tuple[float, float] = (float("nan"), float("nan"))  #: Spearman (original, shrunk)
+    sts: tuple[float, float] = (float("nan"), float("nan"))  #: Spearman (original, shrunk)
+
+    @property
+    def wordsim_change(self) -> float:
+        """Shrunk minus original word-similarity Spearman."""
+        return self.wordsim[1] - self.wordsim[0]
+
+    @property
+    def sts_change(self) -> float:
+        """Shrunk minus original STS Spearman."""
+        return self.sts[1] - self.sts[0]
+
+    def __str__(self) -> str:
+        lines = [f"mean cosine, original vs shrunk: words {self.word_cosine:.4f} (n={self.n_words}), "
+                 f"sentences {self.sentence_cosine:.4f} (n={self.n_sentences})"]
+        for name, (a, b) in (("word similarity", self.wordsim), ("STS", self.sts)):
+            if not (np.isnan(a) and np.isnan(b)):
+                lines.append(f"{name} Spearman: original {a:.4f}, shrunk {b:.4f}, change {b - a:+.4f}")
+        return "\n".join(lines)
+
+
+_sts_score = sts  # compare() takes a parameter named sts
+
+
+def eval_file_kind(path: PathLike) -> str:
+    """``"sts"`` for a ``score<TAB>sentence<TAB>sentence`` file, ``"wordsim"`` for a
+    ``word<TAB>word<TAB>score`` one (told apart by where the number is on the first data line)."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or line.startswith("#"):
+                continue
+            for kind, field_ in (("sts", parts[0]), ("wordsim", parts[-1])):
+                try:
+                    float(field_)
+                    return kind
+                except ValueError:
+                    pass
+    raise ValueError(f"{os.fspath(path)}: neither an STS (score, sentence, sentence) nor a word-similarity "
+                     "(word, word, score) file")
+
+
+def _mean_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(_cosines(a, b).mean()) if len(a) else float("nan")
+
+
+def compare(
+    original: Any,
+    shrunk: Any,
+    words: Sequence[str] | None = None,
+    sentences: Sequence[str] | None = None,
+    wordsim: PathLike | None = None,
+    sts: PathLike | None = None,
+    threads: int | None = None,
+) -> Comparison:
+    """How close ``shrunk`` (quantized, pruned, reduced) stays to ``original``.
+
+    Parameters
+    ----------
+    original, shrunk
+        Two models of the same dimension (``reduce_dim`` changes it: the cosines are then NaN,
+        the score changes are still given).
+    words : sequence of str, optional
+        Words whose vectors are compared (default: the original's first 10000 words, the most
+        frequent). Out-of-vocabulary words are compared too (their n-gram vectors).
+    sentences : sequence of str, optional
+        Sentences whose vectors are compared (default: none).
+    wordsim : path, optional
+        A ``word1<TAB>word2<TAB>score`` file: Spearman of both models (``oov="vector"``, so
+        that both score the same pairs however many words the shrunk model dropped).
+    sts : path, optional
+        An STS-B file: Spearman of both models.
+
+    Returns
+    -------
+    Comparison
+        The mean cosines (a zero vector counts as cosine 0) and the scores.
+    """
+    if words is None:
+        words = list(original.get_words())[:10000]
+    words = list(words)
+    sentences = list(sentences or [])
+    same_dim = original.get_dimension() == shrunk.get_dimension()
+    wc = sc = float("nan")
+    if same_dim:
+        wc = _mean_cosine(_word_vectors(original, words), _word_vectors(shrunk, words))
+        if sentences:
+            sc = _mean_cosine(_sentence_vectors(original, sentences, threads),
+                              _sentence_vectors(shrunk, sentences, threads))
+    out = Comparison(wc, sc, len(words), len(sentences))
+    if wordsim is not None:
+        out.wordsim = (word_similarity(original, wordsim, oov="vector").spearman,
+                       word_similarity(shrunk, wordsim, oov="vector").spearman)
+    if sts is not None:
+        out.sts = (_sts_score(original, sts, threads=threads).spearman,
+                   _sts_score(shrunk, sts, threads=threads).spearman)
+    return out

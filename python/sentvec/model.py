@@ -12,6 +12,7 @@ from . import _core
 from ._documents import check_on_newline, join_lines, mean_predictions, mean_rows, split_lines
 from ._fasttext_f import FastTextF
 from ._pickle import ModelFileChangedError, pickle_state, stable_identity, unpickle  # noqa: F401 (re-exported)
+from ._reduce import pca_reduce
 from ._util import check_errors, check_int, check_str, check_threads, fspath
 from .meter import Meter
 
@@ -455,30 +456,92 @@ class Model:
         verbose: int | None = None,
         dsub: int = 2,
         qnorm: bool = False,
-    ) -> None:
-        """Quantize a supervised model in place, as the official ``fasttext`` package does.
+    ) -> Model:
+        """Quantize a model in place: as the official ``fasttext`` package for supervised models,
+        and for skipgram, cbow and sent2vec models too (official fastText refuses those).
 
-        ``cutoff > 0`` keeps the ``cutoff`` input rows (words and n-gram buckets) of largest L2
-        norm; the input matrix (and the output matrix with ``qout``) is then product-quantized:
-        sub-vectors of ``dsub`` values, 256 centroids each, trained with k-means. ``qnorm``
-        quantizes the row norms separately. ``save_model`` then writes a ``.ftz`` file.
+        The input matrix (word rows and n-gram rows; the output matrix too with ``qout``) is
+        product-quantized: sub-vectors of ``dsub`` values, 256 centroids each, trained with
+        k-means on a bounded sample of rows; ``qnorm`` quantizes the row norms separately.
+        ``save_model`` then writes a ``.ftz`` file, which ``load_model(path, mmap=True)`` maps
+        (codes are views into the file, not copies).
+
+        ``cutoff > 0``: supervised models keep the ``cutoff`` input rows of largest L2 norm
+        (fastText's rule). Word and sentence models keep the ``cutoff`` most frequent words and
+        the character n-gram rows those words use (fastText's pruned index): any other n-gram
+        row is dropped, so an out-of-vocabulary word gets the average of those of its n-grams
+        that a kept word also has (zeros when none; ``prune(buckets=...)`` first degrades more
+        gently). A sent2vec model's word n-gram rows belong to no word and are all kept.
+        ``cutoff=0`` (fastText's default) keeps everything.
+
         ``retrain=True`` trains the pruned model on ``input`` for ``epoch`` epochs from rate ``lr``
-        (defaults: the model's options) before quantizing. The model changes in place: do not
-        query it from other threads meanwhile. k-means is seeded: without ``retrain`` the result
-        is the same for any ``thread``.
+        (defaults: the model's options) before quantizing. The model changes in place (and is
+        returned): do not query it from other threads meanwhile. k-means is seeded: without
+        ``retrain`` the result is the same for any ``thread``. A mapped model is read row by row, never copied whole.
 
         Raises
         ------
         ValueError
-            The model is not supervised or already quantized, ``dsub < 1``, ``cutoff < 0``, or a
-            matrix to quantize would have fewer than 256 rows (``qout`` needs >= 256 labels).
+            The model is already quantized, ``dsub < 1`` (for word and sentence models: ``dsub``
+            does not divide the dimension), ``cutoff < 0``, or a matrix to quantize would have
+            fewer than 256 rows (``qout`` needs >= 256 labels, or words).
+        MemoryError
+            The codes and the k-means sample do not fit the memory this process may use.
         FloatingPointError
             ``retrain=True`` and retraining diverged (lower ``lr``).
         """
         _core.quantize(self._core, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm)
+        self._changed()
+        return self  # fastText returns None; the model allows chaining after prune/reduce_dim
+
+    def _changed(self) -> None:
         for cache in ("_words_cache", "_labels_cache"):
             self.__dict__.pop(cache, None)
         self._source = None  # no longer the file's content: pickles as bytes
+
+    def prune(self, words: int | None = None, buckets: int | None = None) -> Model:
+        """Keep the ``words`` most frequent words and re-hash the n-gram rows into ``buckets``
+        rows, in place; returns the model (``m.prune(...).reduce_dim(...).quantize(...)``).
+
+        Character n-gram rows: every n-gram string of the original vocabulary (dropped words
+        included) is hashed into the new buckets; a new row is the average of the old rows its
+        strings came from, weighted by how often the vocabulary uses each string (summed word
+        counts). An out-of-vocabulary word, a dropped word included, then still finds a row for
+        each of its n-grams, and its vector degrades with the collisions instead of losing
+        n-grams. Word n-gram rows (sent2vec, supervised ``wordNgrams > 1``) have no strings to
+        re-hash: ``buckets`` must then divide the model's bucket count and new row ``j`` is the
+        average of old rows ``b`` with ``b % buckets == j``, weighted by their squared norm.
+        ``buckets=0`` drops every n-gram row. ``None`` keeps the words / the buckets. Kept
+        words keep their ids (the dictionary is sorted by count). A mapped model is read once,
+        row by row; the pruned matrices are in memory afterwards (``mapped`` becomes False).
+
+        Raises
+        ------
+        ValueError
+            ``words < 1``, ``buckets < 0`` or more than the model's bucket, a ``buckets`` that does
+            not divide the bucket count of a model with word n-grams, or a quantized model.
+        MemoryError
+            The pruned matrices do not fit the memory this process may use.
+        """
+        _core.prune(self._core, words, buckets)
+        self._changed()
+        return self
+
+    def reduce_dim(self, dim: int) -> Model:
+        """Reduce the dimension to ``dim`` by a PCA of the input matrix, in place; returns the
+        model. The same PCA as :func:`sentvec.util.reduce_model` (one implementation, _reduce.py): principal
+        directions of the first 100000 rows, read in blocks (a mapped model is never copied).
+
+        Raises
+        ------
+        ValueError
+            ``dim`` not in ``[1, dimension]`` (a PCA cannot add dimensions), or a quantized model.
+        """
+        if self._core.quantized:
+            raise ValueError("reduce_dim: the model is quantized (reduce before quantizing)")
+        pca_reduce(self, dim)
+        self._changed()
+        return self
 
     # ------------------------------------------------------------------ saving
     def save_model(self, path: str | os.PathLike) -> None:

@@ -6,6 +6,7 @@
 
 #include "convert.h"
 #include "sentvec/model.h"
+#include "sentvec/prune.h"
 #include "sentvec/quantize.h"
 #include "sentvec/trainer.h"
 
@@ -42,6 +43,16 @@ void quantize_py(Model& m, py::object input, py::object qout, py::object cutoff,
   quantize(m, r, topts);
 }
 
+// Model.prune: None keeps the words / the buckets as they are.
+void prune_py(Model& m, py::object words, py::object buckets) {
+  const int64_t w = words.is_none() ? -1 : int_arg(words, "words");
+  const int64_t b = buckets.is_none() ? -1 : int_arg(buckets, "buckets");
+  if (!words.is_none() && w < 1) throw ArgError("prune: words must be >= 1 (got " + std::to_string(w) + ")");
+  if (!buckets.is_none() && b < 0) throw ArgError("prune: buckets must be >= 0 (got " + std::to_string(b) + ")");
+  py::gil_scoped_release nogil;
+  prune_model(m, w, b);
+}
+
 }  // namespace
 
 void bind_quantize(py::module_& mod) {
@@ -50,4 +61,7 @@ void bind_quantize(py::module_& mod) {
           py::arg("epoch") = py::none(), py::arg("lr") = py::none(), py::arg("thread") = py::none(),
           py::arg("verbose") = py::none(), py::arg("dsub") = 2, py::arg("qnorm") = false,
           "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
+  mod.def("prune", &prune_py, py::arg("model"), py::arg("words") = py::none(),
+          py::arg("buckets") = py::none(),
+          "Keep the most frequent words; re-hash the n-gram rows into fewer buckets (in place).");
 }

@@ -211,9 +211,14 @@ def test_errors_are_clear(base, tiny_corpus):
         m.quantize()
     u = sentvec.train_unsupervised(str(tiny_corpus), dim=8, epoch=1, minCount=5, bucket=1000, thread=1,
                                    verbose=0)
-    with pytest.raises(ValueError, match="supervised"):
-        u.quantize()
+    # Unlike official fastText ("we only support quantization of supervised models"), word
+    # and sentence models quantize too (issue 13; tests/python/test_shrink.py); their dsub must
+    # divide the dimension, and a bad one changes nothing.
+    with pytest.raises(ValueError, match="dsub must divide"):
+        u.quantize(dsub=3)
     assert not u.is_quantized()
+    u.quantize()
+    assert u.is_quantized()
 
 
 def test_cli_quantize(base, tmp_path):

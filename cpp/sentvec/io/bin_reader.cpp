@@ -30,6 +30,11 @@ struct DensePlan {
   size_t offset = 0;
 };
 
+// Where a quantized matrix's codes are in the file.
+struct QuantPlan {
+  size_t codes = 0, norms = 0;
+};
+
 // Everything read from the file except the dense floats: those are mapped or copied last.
 struct Layout {
   std::shared_ptr<Model> model = std::make_shared<Model>();
@@ -39,7 +44,8 @@ struct Layout {
   std::vector<std::pair<int32_t, int32_t>> prune;
   int64_t dict_bytes = 0;  // what the installed dictionary takes in memory
   bool quant_in = false, quant_out = false;
-  QuantMatrix qin, qout;
+  QuantMatrix qin, qout;  // centroids read; codes placed in finish() (mapped or copied)
+  QuantPlan qin_at, qout_at;
   DensePlan din, dout;
 };
 
@@ -262,7 +268,7 @@ void read_pq(Cursor& c, ProductQuantizer& pq, const char* name) {
   c.skip(count * 4, "quantizer centroids");
 }
 
-QuantMatrix read_quant(Cursor& c, const char* name) {
+QuantMatrix read_quant(Cursor& c, const char* name, QuantPlan& at_codes) {
   QuantMatrix q;
   q.qnorm = c.get<uint8_t>("qnorm flag") != 0;
   const size_t at = c.offset();
@@ -273,7 +279,7 @@ QuantMatrix read_quant(Cursor& c, const char* name) {
     c.fail_at(at, std::string("invalid ") + name + " shape " + std::to_string(q.m) + " x " +
                       std::to_string(q.n) + " (code size " + std::to_string(q.codesize) + ")");
   c.need(static_cast<size_t>(q.codesize), "quantized codes");
-  q.codes.assign(c.here(), c.here() + q.codesize);
+  at_codes.codes = c.offset();
   c.skip(static_cast<size_t>(q.codesize), "quantized codes");
   read_pq(c, q.pq, "product quantizer");
   if (q.pq.dim != q.n || static_cast<int64_t>(q.pq.nsubq) * q.m != q.codesize)
@@ -282,7 +288,7 @@ QuantMatrix read_quant(Cursor& c, const char* name) {
            std::to_string(q.pq.nsubq) + " sub-quantizers");
   if (q.qnorm) {
     c.need(static_cast<size_t>(q.m), "norm codes");
-    q.norm_codes.assign(c.here(), c.here() + q.m);
+    at_codes.norms = c.offset();
     c.skip(static_cast<size_t>(q.m), "norm codes");
     read_pq(c, q.npq, "norm quantizer");
     if (q.npq.dim != 1) c.fail("the norm quantizer must have dim 1");
@@ -294,10 +300,10 @@ QuantMatrix read_quant(Cursor& c, const char* name) {
 void read_matrices(Cursor& c, Layout& L) {
   const bool legacy = L.model->legacy;
   L.quant_in = legacy ? false : c.get<uint8_t>("quant_input flag") != 0;
-  if (L.quant_in) L.qin = read_quant(c, "input matrix");
+  if (L.quant_in) L.qin = read_quant(c, "input matrix", L.qin_at);
   else L.din = read_dense_header(c, "input matrix");
   L.quant_out = legacy ? false : c.get<uint8_t>("qout flag") != 0;
-  if (L.quant_out) L.qout = read_quant(c, "output matrix");
+  if (L.quant_out) L.qout = read_quant(c, "output matrix", L.qout_at);
   else L.dout = read_dense_header(c, "output matrix");
 }
 
@@ -373,12 +379,36 @@ DenseMatrix make_dense(const DensePlan& d, const Source& s, bool mmap, const std
   return owned;
 }
 
+// A quantized matrix's codes: views into the mapping (mmap), or copies.
+QuantMatrix place_codes(QuantMatrix q, const QuantPlan& at, const Source& s, bool mmap,
+                        const std::string& path) {
+  const size_t ncodes = static_cast<size_t>(q.codesize), nnorms = q.qnorm ? static_cast<size_t>(q.m) : 0;
+  if (mmap) {
+    q.code_view = s.data + at.codes;
+    if (q.qnorm) q.norm_view = s.data + at.norms;
+    q.keep = s.keep;
+    return q;
+  }
+  q.codes.resize(ncodes);
+  q.norm_codes.resize(nnorms);
+  if (s.fd >= 0) {
+    if (ncodes) read_from_file(s.fd, q.codes.data(), at.codes, ncodes, path);
+    if (nnorms) read_from_file(s.fd, q.norm_codes.data(), at.norms, nnorms, path);
+  } else {
+    if (ncodes) std::memcpy(q.codes.data(), s.data + at.codes, ncodes);
+    if (nnorms) std::memcpy(q.norm_codes.data(), s.data + at.norms, nnorms);
+  }
+  return q;
+}
+
 // 7. storage: checks the memory it takes, then maps or copies the dense matrices and installs
 // the dictionary.
 std::shared_ptr<Model> finish(Layout& L, const Source& s, bool mmap, const std::string& path) {
   Model& m = *L.model;
   int64_t need = L.dict_bytes;
-  const int64_t dense = (L.quant_in ? 0 : L.din.m * L.din.n * 4) + (L.quant_out ? 0 : L.dout.m * L.dout.n * 4);
+  auto codes = [](const QuantMatrix& q) { return int64_t{q.codesize} + (q.qnorm ? q.m : 0); };
+  const int64_t dense = (L.quant_in ? codes(L.qin) : L.din.m * L.din.n * 4) +
+                        (L.quant_out ? codes(L.qout) : L.dout.m * L.dout.n * 4);
   if (!mmap) {
     check_memory(need + dense, "loading " + path);
   } else {
@@ -389,8 +419,10 @@ std::shared_ptr<Model> finish(Layout& L, const Source& s, bool mmap, const std::
                      "page cache, shared and reclaimable, and not counted here");
   }
   try {
-    m.input = L.quant_in ? AnyMatrix(std::move(L.qin)) : AnyMatrix(make_dense(L.din, s, mmap, path));
-    m.output = L.quant_out ? AnyMatrix(std::move(L.qout)) : AnyMatrix(make_dense(L.dout, s, mmap, path));
+    m.input = L.quant_in ? AnyMatrix(place_codes(std::move(L.qin), L.qin_at, s, mmap, path))
+                         : AnyMatrix(make_dense(L.din, s, mmap, path));
+    m.output = L.quant_out ? AnyMatrix(place_codes(std::move(L.qout), L.qout_at, s, mmap, path))
+                           : AnyMatrix(make_dense(L.dout, s, mmap, path));
   } catch (const std::bad_alloc&) {
     throw MemError("loading " + path + " needs " + human_bytes(need + dense) +
                    " of memory and the allocation failed (" +

@@ -36,10 +36,10 @@ void write_matrix(std::FILE* f, const AnyMatrix& mat) {
     put<int64_t>(f, q->m);
     put<int64_t>(f, q->n);
     put<int32_t>(f, q->codesize);
-    put_bytes(f, q->codes.data(), q->codes.size());
+    put_bytes(f, q->code_data(), static_cast<size_t>(q->codesize));
     write_pq(f, q->pq);
     if (q->qnorm) {
-      put_bytes(f, q->norm_codes.data(), q->norm_codes.size());
+      put_bytes(f, q->norm_data(), static_cast<size_t>(q->m));
       write_pq(f, q->npq);
     }
   } else {

@@ -17,16 +17,18 @@ _QUANTIZE_OPTS = {
     "epoch": Opt("int", "number of epochs for -retrain (default: the model's)"),
     "lr": Opt("float", "learning rate for -retrain"),
     "dsub": Opt("int", "size of each sub-vector (default 2)"),
+    "eval": Opt("str", "comma-separated STS / word-similarity files: print how close the .ftz stays to the .bin"),
     **THREAD_OPT,
 }
 
 
 @verb(
     "quantize",
-    "quantize a supervised model: reads <output>.bin, writes <output>.ftz (as fastText)",
+    "quantize a model (any kind): reads <output>.bin, writes <output>.ftz (as fastText)",
     [],
     _QUANTIZE_OPTS,
-    "Options as official fastText's quantize: -output is the model name without extension.",
+    "Options as official fastText's quantize: -output is the model name without extension. "
+    "Skipgram, cbow and sent2vec models quantize too (-cutoff: keep the N most frequent words).",
 )
 def cmd_quantize(pos, opts):
     out = opts.get("output")
@@ -48,4 +50,22 @@ def cmd_quantize(pos, opts):
         verbose=opts.get("verbose", 2 if progress_wanted(opts) else 0),
     )
     model.save_model(out + ".ftz")
+    if opts.get("eval"):
+        _print_comparison(out + ".bin", model, opts["eval"])
     return 0
+
+
+def _print_comparison(original_path: str, shrunk, files: str) -> None:
+    import sentvec
+
+    ev = sentvec.evaluate
+
+    kinds: dict[str, str] = {}
+    for path in (p for p in files.split(",") if p):
+        kinds.setdefault(ev.eval_file_kind(path), path)
+    original = sentvec.load_model(original_path, mmap=True)
+    sentences = None
+    if "sts" in kinds:
+        _, a, b = ev.read_sts(kinds["sts"])
+        sentences = [ev.normalize(x) for x in (a + b)[:2000]]
+    print(ev.compare(original, shrunk, sentences=sentences, wordsim=kinds.get("wordsim"), sts=kinds.get("sts")))
