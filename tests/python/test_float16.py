@@ -278,3 +278,16 @@ def test_plain_files_have_no_float16_mark(models, tmp_path):
     sentvec.load_model(models["skipgram"]).save_model(tmp_path / "same.bin")
     assert (tmp_path / "same.bin").read_bytes() == data
     assert struct.unpack("<i", data[:4])[0] == 793712314
+
+
+def test_pickle_and_init_model(models, tmp_path):
+    import pickle
+
+    m = sentvec.load_model(models["supervised"]).to_float16()
+    back = pickle.loads(pickle.dumps(m))
+    assert back.is_float16()
+    assert np.array_equal(back.embed_sentences(LINES), m.embed_sentences(LINES))
+    m.save_model(tmp_path / "s16.bin")
+    with pytest.raises(ValueError, match="float16 model cannot be trained further"):
+        sentvec.train_supervised(str(tmp_path / "s16.bin"), init_model=str(tmp_path / "s16.bin"),
+                                 verbose=0, epoch=1)
