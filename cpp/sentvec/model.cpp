@@ -50,7 +50,9 @@ void Model::average_rows(const int32_t* rows, size_t n, float* out,
       idx.resize(n);
       for (size_t i = 0; i < n; ++i) idx[i] = static_cast<int32_t>(i);
     }
-    for (size_t i = 0; i < n; ++i) h->decode_row(rows[i], buf.data() + i * static_cast<size_t>(d));
+    for (size_t i = 0; i < n; ++i)
+      kern.half_to_float(h->bytes() + static_cast<size_t>(rows[i]) * static_cast<size_t>(d) * 2, d,
+                         buf.data() + i * static_cast<size_t>(d));
     kern.mean_rows(buf.data(), d, idx.data(), n, out);
     return;
   }

@@ -294,3 +294,49 @@ def test_pickle_and_init_model(models, tmp_path):
     with pytest.raises(ValueError, match="float16 model cannot be trained further"):
         sentvec.train_supervised(str(tmp_path / "s16.bin"), init_model=str(tmp_path / "s16.bin"),
                                  verbose=0, epoch=1)
+
+
+_LEVEL_CHILD = """
+import sys, numpy as np, sentvec
+from sentvec import _core
+m = sentvec.load_model(sys.argv[1], mmap=True)
+words = sys.argv[3].split("|")
+np.savez(sys.argv[2], level=_core.simd_level(), wv=m.get_word_vectors(words),
+         sv=m.embed_sentences(["the cat sat on the mat", "a big dog ran to the house"]))
+"""
+
+
+def test_every_simd_level_decodes_float16_rows_exactly(tmp_path):
+    """The F16C kernel (avx2 level) and the scalar conversion give the same floats: those of
+    numpy's float16 -> float32 (word vectors of a model whose rows are all edge values)."""
+    import os
+
+    path = write_bin(tmp_path / "e.bin", nwords=300, bucket=2000, dim=13, seed=4)  # 13: a tail of 5
+    m = sentvec.load_model(path)
+    rows, dim = m.get_input_matrix().shape
+    rng = np.random.default_rng(9)
+    bits = rng.integers(0, 1 << 16, rows * dim, dtype=np.uint16)
+    vals = bits.view(np.float16).astype(np.float32)
+    vals[~np.isfinite(vals)] = 1.0  # inf/NaN rows would only give NaN vectors
+    m.set_matrices(vals.reshape(rows, dim), m.get_output_matrix(copy=True))
+    ref = sentvec.load_model(path)
+    ref.set_matrices(vals.reshape(rows, dim), ref.get_output_matrix(copy=True))
+    m.to_float16().save_model(tmp_path / "e16.bin")
+    words = ["w1", "w7", "oovword", "w250"]
+    seen = set()
+    for level in ("scalar", "avx2"):
+        env = dict(os.environ, SENTVEC_SIMD=level)
+        out = tmp_path / f"{level}.npz"
+        subprocess.run([sys.executable, "-c", _LEVEL_CHILD, str(tmp_path / "e16.bin"), str(out), "|".join(words)],
+                       env=env, check=True, capture_output=True, text=True)
+        r = np.load(out)
+        seen.add(str(r["level"]))
+        # Each level equals the float32 model on the same (exactly representable) rows at that level.
+        code = _LEVEL_CHILD.replace("sys.argv[1], mmap=True", "sys.argv[1]")
+        out32 = tmp_path / f"{level}-32.npz"
+        ref.save_model(tmp_path / "e32.bin")
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / "e32.bin"), str(out32), "|".join(words)],
+                       env=env, check=True, capture_output=True, text=True)
+        r32 = np.load(out32)
+        assert np.array_equal(r["wv"], r32["wv"]) and np.array_equal(r["sv"], r32["sv"]), level
+    assert "scalar" in seen
