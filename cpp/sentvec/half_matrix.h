@@ -14,7 +14,7 @@ namespace sentvec {
 /// past the half range become infinities, NaN stays NaN.
 uint16_t float_to_half(float f);
 
-/// binary16 -> float32, exact (every half value is a float).
+/// binary16 -> float32, exact (every half value is a float; a signalling NaN becomes quiet).
 inline float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t e = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
@@ -25,7 +25,9 @@ inline float half_to_float(uint16_t h) {
     std::memcpy(&bits, &v, 4);
     bits |= sign;
   } else if (e == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
+    // Infinity, or NaN made quiet as F16C's conversion does (the levels agree bit for bit;
+    // float_to_half only ever writes quiet NaNs).
+    bits = sign | 0x7f800000u | (mant << 13) | (mant ? 0x400000u : 0u);
   } else {
     bits = sign | ((e + 112u) << 23) | (mant << 13);
   }
