@@ -182,6 +182,17 @@ def run_kind(kind: str, corpus: Path, tmp: Path, threads: int, bucket: int) -> N
     print(f"\n== {kind}: {len(original.words)} words, trained in {train_s:.0f}s on {corpus.stat().st_size / 1e6:.0f} MB "
           f"({opts})")
     print(row("original", base_size, base_size, load_s, base_sc, None))
+    t = time.perf_counter()
+    m = sentvec.load_model(base_path, mmap=True).to_float16()  # float16 input rows (sentvec-only file)
+    path = tmp / f"{kind}-f16.bin"
+    m.save_model(path)
+    shrink_s = time.perf_counter() - t
+    del m
+    small, ls = timed_load(path)
+    sc = scores(small, kind, original, words=words, sentences=sentences)
+    print(row("float16 input", path.stat().st_size, base_size, ls, sc, base_sc) + f"  (shrink {shrink_s:.0f}s)",
+          flush=True)
+    path.unlink()
     for name, pw, pb, q in SETTINGS[kind]:
         if pb is not None and bucket != 2_000_000:  # a smoke run with fewer buckets: same ratios
             pb = pb * bucket // 2_000_000

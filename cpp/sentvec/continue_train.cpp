@@ -104,6 +104,9 @@ std::shared_ptr<Model> continued_model(
     const Model& init, const Args& args, const CorpusSource& input, bool grow_vocab,
     const VocabOptions& vopts, VocabStats* stats,
     const std::function<void(DenseMatrix&, int64_t, int64_t)>& init_rows) {
+  if (init.input.half())
+    throw ArgError("option 'init_model': a float16 model cannot be trained further; continue "
+                   "from the float32 model it was converted from");
   if (init.input.quantized() || init.output.quantized() || !init.input.dense() ||
       !init.output.dense())
     throw ArgError("option 'init_model': a quantized model cannot be trained further; "

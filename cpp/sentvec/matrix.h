@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "half_matrix.h"
 #include "simd/portable.h"
 
 namespace sentvec {
@@ -123,30 +124,47 @@ class QuantMatrix {
   }
 };
 
-/// Either kind of matrix behind one interface for inference.
+/// Any kind of matrix behind one interface for inference: dense float32, product-quantized, or
+/// float16 (HalfMatrix). `dense()` is null for the other two kinds.
 class AnyMatrix {
  public:
   AnyMatrix() = default;
   explicit AnyMatrix(DenseMatrix d) : dense_(std::make_shared<DenseMatrix>(std::move(d))) {}
   explicit AnyMatrix(QuantMatrix q) : quant_(std::make_shared<QuantMatrix>(std::move(q))) {}
+  explicit AnyMatrix(HalfMatrix h) : half_(std::make_shared<HalfMatrix>(std::move(h))) {}
   bool quantized() const { return quant_ != nullptr; }
-  bool empty() const { return !dense_ && !quant_; }
-  int64_t rows() const { return quant_ ? quant_->rows() : (dense_ ? dense_->rows() : 0); }
-  int64_t cols() const { return quant_ ? quant_->cols() : (dense_ ? dense_->cols() : 0); }
+  bool half() const { return half_ != nullptr; }
+  bool empty() const { return !dense_ && !quant_ && !half_; }
+  int64_t rows() const {
+    return quant_ ? quant_->rows() : half_ ? half_->rows() : (dense_ ? dense_->rows() : 0);
+  }
+  int64_t cols() const {
+    return quant_ ? quant_->cols() : half_ ? half_->cols() : (dense_ ? dense_->cols() : 0);
+  }
   void add_row_to(float* x, int64_t i, float a = 1.f) const {
-    if (quant_) quant_->add_row_to(x, i, a); else dense_->add_row_to(x, i, a);
+    if (dense_) dense_->add_row_to(x, i, a);
+    else if (half_) half_->add_row_to(x, i, a);
+    else quant_->add_row_to(x, i, a);
   }
   float dot_row(const float* x, int64_t i) const {
-    return quant_ ? quant_->dot_row(x, i) : dense_->dot_row(x, i);
+    return dense_ ? dense_->dot_row(x, i) : half_ ? half_->dot_row(x, i) : quant_->dot_row(x, i);
   }
   DenseMatrix* dense() const { return dense_.get(); }
   /// Shared ownership of the dense matrix (numpy views hold one so they outlive a replacement).
   std::shared_ptr<DenseMatrix> dense_ptr() const { return dense_; }
   QuantMatrix* quant() const { return quant_.get(); }
+  HalfMatrix* half_matrix() const { return half_.get(); }
+  std::shared_ptr<HalfMatrix> half_ptr() const { return half_; }
 
  private:
   std::shared_ptr<DenseMatrix> dense_;
   std::shared_ptr<QuantMatrix> quant_;
+  std::shared_ptr<HalfMatrix> half_;
 };
+
+/// Model.to_float16: replaces a dense input matrix by its float16 rounding (owned), streaming
+/// the rows of a mapped source. ArgError for a quantized model; a float16 model stays as it is.
+class Model;
+void input_to_float16(Model& m);
 
 }  // namespace sentvec

@@ -40,6 +40,22 @@ void Model::average_rows(const int32_t* rows, size_t n, float* out,
     kern.mean_rows(m->data(), d, rows, n, out);
     return;
   }
+  if (const HalfMatrix* h = input.half_matrix()) {
+    // float16 rows: decoded side by side, then the dense kernel, so the result is bit for bit
+    // that of the float32 model with its rows rounded to half.
+    thread_local std::vector<float> buf;
+    thread_local std::vector<int32_t> idx;
+    if (buf.size() < n * static_cast<size_t>(d)) buf.resize(n * static_cast<size_t>(d));
+    if (idx.size() < n) {
+      idx.resize(n);
+      for (size_t i = 0; i < n; ++i) idx[i] = static_cast<int32_t>(i);
+    }
+    for (size_t i = 0; i < n; ++i)
+      kern.half_to_float(h->bytes() + static_cast<size_t>(rows[i]) * static_cast<size_t>(d) * 2, d,
+                         buf.data() + i * static_cast<size_t>(d));
+    kern.mean_rows(buf.data(), d, idx.data(), n, out);
+    return;
+  }
   std::fill(out, out + d, 0.f);
   for (size_t i = 0; i < n; ++i) input.add_row_to(out, rows[i]);
   if (n) scale(out, 1.f / static_cast<float>(n), d);

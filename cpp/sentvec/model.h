@@ -28,6 +28,7 @@ class Model {
   AnyMatrix input, output;
   std::string unknown_trailer;  ///< trailing bytes we did not write (kept for identical re-save)
   bool has_sentvec_trailer = false;
+  bool trailer_float16 = false;  ///< the trailer read says "storage=float16"
   bool mapped = false;
 
   bool is_sent2vec() const { return args.model == ModelName::kSent2vec; }

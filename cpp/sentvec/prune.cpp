@@ -50,6 +50,9 @@ void check_dense_plain(const Model& m, const char* what) {
   if (m.input.quantized() || m.output.quantized())
     throw ArgError(std::string(what) + ": the model is already quantized (prune or reduce before "
                    "quantizing)");
+  if (m.input.half())
+    throw ArgError(std::string(what) + ": the model is stored as float16 (prune, reduce or "
+                   "quantize before to_float16)");
   if (m.dict.pruneidx_size() >= 0)
     throw ArgError(std::string(what) + ": the model's n-gram rows are already pruned (pruneidx)");
   const int64_t want = static_cast<int64_t>(m.dict.nwords()) + m.args.bucket;

@@ -20,6 +20,10 @@
 namespace sentvec {
 namespace {
 
+constexpr const char* kHalfRefused =
+    "the model is stored as float16: quantize a float32 model (to_float16 is an alternative to "
+    "quantization, not a step before it)";
+
 constexpr int32_t kK = ProductQuantizer::kKsub;
 
 /// The 256 centroids of one sub-quantizer, transposed (coordinate-major) so that the distances
@@ -232,6 +236,7 @@ QuantMatrix quantize_matrix(const DenseMatrix& d, const QuantizeOptions& o) {
 
 void prune_input(Model& m, int64_t cutoff) {
   if (m.input.quantized()) throw ArgError("the model is already quantized");
+  if (m.input.half()) throw ArgError(kHalfRefused);
   const DenseMatrix& in = *m.input.dense();
   const int64_t rows = in.rows();
   if (cutoff <= 0 || cutoff >= rows) return;
@@ -304,6 +309,7 @@ void prune_input(Model& m, int64_t cutoff) {
 
 void check_quantizable(const Model& m, const QuantizeRequest& r) {
   if (m.input.quantized()) throw ArgError("the model is already quantized");
+  if (m.input.half()) throw ArgError(kHalfRefused);
   if (r.dsub < 1) throw ArgError("dsub must be >= 1 (got " + std::to_string(r.dsub) + ")");
   // fastText lets the last sub-vector be shorter; for the word and sentence models it never
   // quantized, sentvec asks for equal sub-vectors (the size of the codes then says what it is).

@@ -148,6 +148,8 @@ void retrain(Model& m, const CorpusSource& input, int32_t epoch, double lr, int3
              int32_t verbose, const TrainOptions& opts) {
   if (m.input.quantized() || m.output.quantized())
     throw ArgError("retrain needs dense matrices; the model is already quantized");
+  if (m.input.half())
+    throw ArgError("retrain needs float32 matrices; the model is stored as float16");
   const Args saved = m.args;
   Args& a = m.args;
   a.epoch = epoch;

@@ -26,6 +26,7 @@ class Model:
     legacy: bool
     mapped: bool
     quantized: bool
+    float16: bool
     dim: int
     input_rows: int
     nwords: int
@@ -78,6 +79,7 @@ def quantize(
     dsub: int = ..., qnorm: bool = ...,
 ) -> None: ...
 def prune(model: Model, words: int | None = ..., buckets: int | None = ...) -> None: ...
+def to_float16(model: Model) -> None: ...
 
 # loading from bytes (bindings_serve.cpp), sent2vec helpers (bindings_s2v.cpp)
 def load_model_bytes(data: bytes | memoryview, name: str = ..., mmap: bool = ...) -> Model: ...

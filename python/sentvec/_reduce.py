@@ -47,6 +47,8 @@ def pca_reduce(ft_model: Any, target_dim: int, *, rows: int = 100_000, block_row
         raise TypeError(f"target_dim must be an int, not {type(target_dim).__name__}")
     inp = ft_model.get_input_matrix()
     out = ft_model.get_output_matrix()
+    if inp.dtype == np.float16:
+        raise ValueError("reduce: the model is stored as float16 (reduce before to_float16)")
     if not 1 <= target_dim <= inp.shape[1]:
         raise ValueError(f"target_dim must be in [1, {inp.shape[1]}], the model's dimension (got {target_dim})")
     for name, v in (("rows", rows), ("block_rows", block_rows)):

@@ -132,7 +132,8 @@ class Model:
         a = self._args
         return (
             f"<sentvec.Model {a['model']} dim={a['dim']} words={self._core.nwords} labels={self._core.nlabels}"
-            f"{' quantized' if self._core.quantized else ''}{' mmap' if self._core.mapped else ''}>"
+            f"{' quantized' if self._core.quantized else ''}{' float16' if self._core.float16 else ''}"
+            f"{' mmap' if self._core.mapped else ''}>"
         )
 
     def get_dimension(self) -> int:
@@ -142,6 +143,10 @@ class Model:
     def is_quantized(self) -> bool:
         """True for a quantized (.ftz) model."""
         return self._core.quantized
+
+    def is_float16(self) -> bool:
+        """True when the input matrix is stored as float16 (:meth:`to_float16`)."""
+        return self._core.float16
 
     @property
     def mapped(self) -> bool:
@@ -292,6 +297,10 @@ class Model:
         Unlike the official package, which returns a copy, this is a view (no copy of a matrix
         that may be gigabytes): writing into it changes the model, and it is read-only when the
         model is mapped. ``copy=True`` returns an independent, writable copy as fastText does.
+
+        A float16 model (:meth:`to_float16`) gives a read-only ``float16`` view of its stored
+        rows (``copy=True``: a writable float16 copy); ``.astype(np.float32)`` gives the values
+        inference uses.
 
         Raises
         ------
@@ -539,7 +548,36 @@ class Model:
         """
         if self._core.quantized:
             raise ValueError("reduce_dim: the model is quantized (reduce before quantizing)")
+        if self._core.float16:
+            raise ValueError("reduce_dim: the model is stored as float16 (reduce before to_float16)")
         pca_reduce(self, dim)
+        self._changed()
+        return self
+
+    def to_float16(self) -> Model:
+        """Store the input matrix (word rows and n-gram rows) as float16, in place; returns the
+        model (``m.prune(...).reduce_dim(...).to_float16()``).
+
+        Each value is rounded to the nearest half (ties to even, as numpy's
+        ``astype(np.float16)``) and converted back to float32 when a row is used, so vectors and
+        predictions equal those of the float32 model whose input rows were so rounded. The
+        output matrix stays float32 (it is the smaller one in a model with n-gram buckets, and
+        supervised predictions keep their exact label scores). ``save_model`` then writes about
+        half the bytes of the input matrix, marked in the file (input flag byte 2 and the
+        trailer field ``storage=float16``): sentvec loads it, with ``mmap=True`` too (rows
+        mapped, not copied); official fastText cannot read it. A mapped model is read row by
+        row; the float16 rows are in memory afterwards (``mapped`` becomes False). Converting a
+        float16 model again does nothing. ``prune``, ``reduce_dim``, ``quantize`` and training
+        need a float32 model: call them before this.
+
+        Raises
+        ------
+        ValueError
+            The model is quantized (float16 storage applies to a dense input matrix).
+        MemoryError
+            The float16 matrix does not fit the memory this process may use.
+        """
+        _core.to_float16(self._core)
         self._changed()
         return self
 

@@ -51,6 +51,17 @@ py::array matrix_view(const std::shared_ptr<DenseMatrix>& d, bool readonly) {
   return a;
 }
 
+// A read-only float16 numpy view over a float16 matrix (owned or mapped; the rows of a mapped
+// one may be unaligned, which numpy handles). Read-only: rows are meant to stay the rounding.
+py::array half_view(const std::shared_ptr<HalfMatrix>& h) {
+  py::capsule owner(new std::shared_ptr<HalfMatrix>(h),
+                    [](void* p) { delete static_cast<std::shared_ptr<HalfMatrix>*>(p); });
+  py::array a(py::dtype("float16"), {h->rows(), h->cols()}, {h->cols() * 2, int64_t{2}},
+              h->bytes(), owner);
+  a.attr("flags").attr("writeable") = false;
+  return a;
+}
+
 std::shared_ptr<DenseMatrix> dense_or_throw(const AnyMatrix& m, const char* which) {
   if (m.quantized())
     throw ArgError(std::string("the ") + which + " matrix of this model is quantized; " +
@@ -190,6 +201,7 @@ py::array_t<float> embed_sentences(const Model& m, py::object lines, int32_t thr
 
 py::array matrix(py::object self, bool input) {
   const Model& m = self.cast<const Model&>();
+  if (input && m.input.half()) return half_view(m.input.half_ptr());
   return matrix_view(dense_or_throw(input ? m.input : m.output, input ? "input" : "output"), m.mapped);
 }
 
@@ -274,6 +286,7 @@ void bind_model(py::module_& mod) {
       .def_property_readonly("legacy", [](const Model& m) { return m.legacy; })
       .def_property_readonly("mapped", [](const Model& m) { return m.mapped; })
       .def_property_readonly("quantized", &Model::quantized)
+      .def_property_readonly("float16", [](const Model& m) { return m.input.half(); })
       .def_property_readonly("dim", &Model::dim)
       .def_property_readonly("input_rows", [](const Model& m) { return m.input.rows(); })
       .def_property_readonly("nwords", [](const Model& m) { return m.dict.nwords(); })

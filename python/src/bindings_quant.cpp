@@ -61,6 +61,13 @@ void bind_quantize(py::module_& mod) {
           py::arg("epoch") = py::none(), py::arg("lr") = py::none(), py::arg("thread") = py::none(),
           py::arg("verbose") = py::none(), py::arg("dsub") = 2, py::arg("qnorm") = false,
           "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
+  mod.def(
+      "to_float16",
+      [](Model& m) {
+        py::gil_scoped_release nogil;
+        input_to_float16(m);
+      },
+      py::arg("model"), "Store the input matrix as float16 (in place).");
   mod.def("prune", &prune_py, py::arg("model"), py::arg("words") = py::none(),
           py::arg("buckets") = py::none(),
           "Keep the most frequent words; re-hash the n-gram rows into fewer buckets (in place).");

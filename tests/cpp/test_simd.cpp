@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sentvec/half_matrix.h"
 #include "sentvec/loss.h"
 #include "sentvec/simd/kernels.h"
 #include "sentvec/trainer.h"
@@ -120,8 +121,36 @@ void test_write_kernels(const simd::Kernels& k, int64_t dim) {
   CHECK(same(a, b));
 }
 
+// float16 rows: every one of the 65536 half values, at byte offsets 0 and 1 and in rows of
+// awkward lengths (the F16C tail), converts to the same bits at every level; every finite
+// half survives float_to_half(half_to_float(h)) unchanged.
+void test_half_kernel(const simd::Kernels& k) {
+  std::vector<unsigned char> bytes(2 * 65536 + 1);
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const uint16_t v = static_cast<uint16_t>(h);
+    std::memcpy(bytes.data() + 1 + 2 * h, &v, 2);
+  }
+  for (size_t offset : {size_t{0}, size_t{1}})
+    for (int64_t n : {int64_t{65535}, int64_t{13}, int64_t{8}, int64_t{3}, int64_t{0}}) {
+      std::vector<float> a(static_cast<size_t>(n) + 1, -7.f), b(a);
+      k.half_to_float(bytes.data() + offset, n, a.data());
+      simd::kScalarKernels.half_to_float(bytes.data() + offset, n, b.data());
+      CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);  // the slot past n untouched too
+    }
+  std::vector<float> all(65536);
+  k.half_to_float(bytes.data() + 1, 65536, all.data());
+  int bad = 0;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const bool nan = ((h >> 10) & 0x1f) == 0x1f && (h & 0x3ff);
+    if (!nan && float_to_half(all[h]) != h) ++bad;
+    if (nan && !std::isnan(all[h])) ++bad;
+  }
+  CHECK(bad == 0);
+}
+
 void test_kernels() {
   for (const simd::Kernels* k : levels()) {
+    test_half_kernel(*k);
     std::printf("test_simd: kernels at level %s\n", k->name);
     for (int64_t dim : {0, 1, 3, 7, 8, 9, 15, 16, 17, 50, 100, 301})
       for (size_t offset : {0, 1, 2, 4}) test_read_kernels(*k, dim, offset);

@@ -30,6 +30,9 @@ def golden_files(tmp_path: Path):
     (.bin v12 / .ftz / sent2vec v11), gensim's real files (pre-2017 legacy, v11, v12), and .vec
     files."""
     files = [FTZ, write_bin(tmp_path / "synthetic.bin", nwords=300, bucket=2000, dim=8)]
+    # the same model with float16 input rows (input flag 2 + trailer field; Model.to_float16)
+    sentvec.load_model(files[1]).to_float16().save_model(tmp_path / "synthetic-f16.bin")
+    files.append(tmp_path / "synthetic-f16.bin")
     m = sentvec.load_model(FTZ)
     m.save_vectors(tmp_path / "ftz-input.vec")
     files.append(tmp_path / "ftz-input.vec")

@@ -44,6 +44,7 @@ struct Layout {
   std::vector<std::pair<int32_t, int32_t>> prune;
   int64_t dict_bytes = 0;  // what the installed dictionary takes in memory
   bool quant_in = false, quant_out = false;
+  bool half_in = false;  // input flag byte 2: float16 rows (sentvec only; the trailer says so too)
   QuantMatrix qin, qout;  // centroids read; codes placed in finish() (mapped or copied)
   QuantPlan qin_at, qout_at;
   DensePlan din, dout;
@@ -232,7 +233,8 @@ void read_dictionary(Cursor& c, Layout& L) {
   read_pruneidx(c, L);
 }
 
-DensePlan read_dense_header(Cursor& c, const char* name) {
+// `elem` is 4 for float32 rows, 2 for float16 rows.
+DensePlan read_dense_header(Cursor& c, const char* name, uint64_t elem = 4) {
   DensePlan d;
   const size_t at = c.offset();
   d.m = c.get<int64_t>("matrix row count");
@@ -240,10 +242,10 @@ DensePlan read_dense_header(Cursor& c, const char* name) {
   if (d.m < 0 || d.n < 0 || d.n > kMaxDim || d.m > INT32_MAX)
     c.fail_at(at, std::string("invalid ") + name + " shape " + std::to_string(d.m) + " x " +
                       std::to_string(d.n));
-  const uint64_t bytes = static_cast<uint64_t>(d.m) * static_cast<uint64_t>(d.n) * 4u;
+  const uint64_t bytes = static_cast<uint64_t>(d.m) * static_cast<uint64_t>(d.n) * elem;
   if (bytes > c.remaining())
     c.fail(std::string("truncated file: the ") + name + " (" + std::to_string(d.m) + " x " +
-           std::to_string(d.n) + " float32 = " + std::to_string(bytes) + " bytes) needs more than the " +
+           std::to_string(d.n) + (elem == 2 ? " float16 = " : " float32 = ") + std::to_string(bytes) + " bytes) needs more than the " +
            std::to_string(c.remaining()) + " bytes that remain");
   d.offset = c.offset();
   c.skip(static_cast<size_t>(bytes), name);
@@ -299,9 +301,14 @@ QuantMatrix read_quant(Cursor& c, const char* name, QuantPlan& at_codes) {
 // 4. the input and output matrices (dense: only their place is noted here).
 void read_matrices(Cursor& c, Layout& L) {
   const bool legacy = L.model->legacy;
-  L.quant_in = legacy ? false : c.get<uint8_t>("quant_input flag") != 0;
+  // fastText writes 0 (dense) or 1 (quantized); sentvec writes 2 for float16 rows.
+  const uint8_t flag = legacy ? 0 : c.get<uint8_t>("quant_input flag");
+  L.quant_in = flag == 1;
+  L.half_in = flag == 2;
+  if (flag > 2) c.fail_at(c.offset() - 1, "invalid quant_input flag " + std::to_string(flag) +
+                                              " (expected 0 dense, 1 quantized or 2 float16)");
   if (L.quant_in) L.qin = read_quant(c, "input matrix", L.qin_at);
-  else L.din = read_dense_header(c, "input matrix");
+  else L.din = read_dense_header(c, "input matrix", L.half_in ? 2 : 4);
   L.quant_out = legacy ? false : c.get<uint8_t>("qout flag") != 0;
   if (L.quant_out) L.qout = read_quant(c, "output matrix", L.qout_at);
   else L.dout = read_dense_header(c, "output matrix");
@@ -336,7 +343,15 @@ Layout read_layout(const uint8_t* data, size_t nbytes, const std::string& path) 
   read_dictionary(c, L);
   read_matrices(c, L);
   check_shapes(c, L);
+  const size_t trailer_at = c.offset();
   read_trailer(c, m);  // 6. sentvec's trailer, or unknown bytes kept as they are
+  // A float16 matrix is announced twice: by its flag (needed to find the matrix's end) and by
+  // the trailer (so a stray flag byte in a damaged official file is not taken for float16).
+  if (L.half_in != m.trailer_float16)
+    c.fail_at(trailer_at, L.half_in ? "the input matrix is marked float16 (flag 2) but the sentvec "
+                                      "trailer does not record float16 storage (damaged file)"
+                                    : "the sentvec trailer records float16 storage but the input "
+                                      "matrix is not marked float16 (damaged file)");
   return L;
 }
 
@@ -362,6 +377,19 @@ struct Source {
   const Mapping* mapping = nullptr;
   int fd = -1;
 };
+
+HalfMatrix make_half(const DensePlan& d, const Source& s, bool mmap, const std::string& path) {
+  const size_t bytes = static_cast<size_t>(d.m * d.n) * 2;
+  if (mmap) {
+    if (s.mapping) s.mapping->advise_random(d.offset, bytes);
+    return HalfMatrix::view(d.m, d.n, s.data + d.offset, s.keep);
+  }
+  HalfMatrix owned(d.m, d.n);
+  if (bytes == 0) return owned;
+  if (s.fd >= 0) read_from_file(s.fd, owned.owned_mut(), d.offset, bytes, path);
+  else std::memcpy(owned.owned_mut(), s.data + d.offset, bytes);
+  return owned;
+}
 
 DenseMatrix make_dense(const DensePlan& d, const Source& s, bool mmap, const std::string& path) {
   if (mmap) {
@@ -407,7 +435,7 @@ std::shared_ptr<Model> finish(Layout& L, const Source& s, bool mmap, const std::
   Model& m = *L.model;
   int64_t need = L.dict_bytes;
   auto codes = [](const QuantMatrix& q) { return int64_t{q.codesize} + (q.qnorm ? q.m : 0); };
-  const int64_t dense = (L.quant_in ? codes(L.qin) : L.din.m * L.din.n * 4) +
+  const int64_t dense = (L.quant_in ? codes(L.qin) : L.din.m * L.din.n * (L.half_in ? 2 : 4)) +
                         (L.quant_out ? codes(L.qout) : L.dout.m * L.dout.n * 4);
   if (!mmap) {
     check_memory(need + dense, "loading " + path);
@@ -419,8 +447,9 @@ std::shared_ptr<Model> finish(Layout& L, const Source& s, bool mmap, const std::
                      "page cache, shared and reclaimable, and not counted here");
   }
   try {
-    m.input = L.quant_in ? AnyMatrix(place_codes(std::move(L.qin), L.qin_at, s, mmap, path))
-                         : AnyMatrix(make_dense(L.din, s, mmap, path));
+    m.input = L.quant_in  ? AnyMatrix(place_codes(std::move(L.qin), L.qin_at, s, mmap, path))
+              : L.half_in ? AnyMatrix(make_half(L.din, s, mmap, path))
+                          : AnyMatrix(make_dense(L.din, s, mmap, path));
     m.output = L.quant_out ? AnyMatrix(place_codes(std::move(L.qout), L.qout_at, s, mmap, path))
                            : AnyMatrix(make_dense(L.dout, s, mmap, path));
   } catch (const std::bad_alloc&) {

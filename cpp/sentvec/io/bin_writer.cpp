@@ -30,8 +30,12 @@ void write_pq(std::FILE* f, const ProductQuantizer& pq) {
 }
 
 void write_matrix(std::FILE* f, const AnyMatrix& mat) {
-  put<uint8_t>(f, mat.quantized());
-  if (const QuantMatrix* q = mat.quant()) {
+  put<uint8_t>(f, mat.quantized() ? 1 : mat.half() ? 2 : 0);  // 2: sentvec's float16 rows
+  if (const HalfMatrix* h = mat.half_matrix()) {
+    put<int64_t>(f, h->rows());
+    put<int64_t>(f, h->cols());
+    put_bytes(f, h->bytes(), static_cast<size_t>(h->rows() * h->cols()) * 2);
+  } else if (const QuantMatrix* q = mat.quant()) {
     put<uint8_t>(f, q->qnorm);
     put<int64_t>(f, q->m);
     put<int64_t>(f, q->n);

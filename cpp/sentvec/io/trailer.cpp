@@ -121,6 +121,9 @@ void apply_option(const Cursor& c, const OptionSpec& o, const Field& f, Model& m
 void apply_field(const Cursor& c, const std::string& key, const Field& f, Model& m) {
   if (key == "sentvec_format") {
     if (f.value != "1") bad_value(c, key, f, "1");
+  } else if (key == "storage") {
+    if (f.value != "float16") bad_value(c, key, f, "float16");
+    m.trailer_float16 = true;
   } else if (key == "eos_subwords") {
     if (f.value != "0" && f.value != "1") bad_value(c, key, f, "0 or 1");
     m.eos_subwords = f.value == "1";
@@ -133,7 +136,8 @@ void apply_field(const Cursor& c, const std::string& key, const Field& f, Model&
 
 std::string make_payload(const Model& m) {
   return "sentvec_format=1\n" + m.args.trailer_lines() +
-         "eos_subwords=" + (m.eos_subwords ? "1" : "0") + "\n";
+         "eos_subwords=" + (m.eos_subwords ? "1" : "0") + "\n" +
+         (m.input.half() ? "storage=float16\n" : "");
 }
 
 // The magic, version and length, checked field by field; returns the payload length.
@@ -200,12 +204,12 @@ void trailer_implied(Model& m) {
 }
 
 std::string trailer_bytes(const Model& m) {
-  if (!m.unknown_trailer.empty()) return m.unknown_trailer;
+  if (!m.unknown_trailer.empty() && !m.input.half()) return m.unknown_trailer;
   const std::string payload = make_payload(m);
   // A sent2vec model sentvec trained or loaded with a trailer always carries its scheme, so a
   // cut at the trailer is an error rather than a silent switch to sent2vec's scheme; one read
   // from an official sent2vec file is re-saved byte-identical.
-  if (!(m.is_sent2vec() && m.has_sentvec_trailer)) {
+  if (!(m.is_sent2vec() && m.has_sentvec_trailer) && !m.input.half()) {
     // The thread count is how the model was trained, not what it is: alone it needs no trailer.
     Model implied_model;
     implied_model.args.model = m.args.model;

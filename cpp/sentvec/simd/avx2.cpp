@@ -1,5 +1,5 @@
-// The AVX2 + FMA kernels. CMake compiles this file alone with -mavx2 -mfma; dispatch.cpp
-// calls into it only after the CPU check says both are there. It includes nothing with
+// The AVX2 + FMA (+ F16C) kernels. CMake compiles this file alone with -mavx2 -mfma -mf16c;
+// dispatch.cpp calls into it only after the CPU check says all three are there. It includes nothing with
 // inline functions of external linkage (see kernels.h), and loads row tails with masked
 // loads: rows of a mapped file may start at any byte and end anywhere in a page.
 #include "kernels.h"
@@ -122,8 +122,24 @@ void output_rows_step_k(float* m, int64_t dim, int64_t nrows, const float* alpha
   for (int64_t r = 0; r < nrows; ++r) output_step8(grad, m + r * dim, h, alpha[r], dim);
 }
 
+// F16C: eight halves at a time; the tail is copied into a zeroed block of eight, so no load
+// reaches past the row (a mapped row may end at the end of a page).
+void half_to_float_k(const unsigned char* src, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))));
+  if (i < n) {
+    alignas(16) unsigned char tail[16] = {};
+    __builtin_memcpy(tail, src + 2 * i, static_cast<size_t>(n - i) * 2);
+    alignas(32) float f[8];
+    _mm256_store_ps(f, _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(tail))));
+    __builtin_memcpy(out + i, f, static_cast<size_t>(n - i) * 4);
+  }
+}
+
 const Kernels kAvx2Kernels = {Level::kAvx2,  "avx2",        dot_k,           dot_rows_k,
-                              mean_rows_k,   add_to_rows_k, logistic_rows_k, output_rows_step_k};
+                              mean_rows_k,   add_to_rows_k, logistic_rows_k, output_rows_step_k,
+                              half_to_float_k};
 
 }  // namespace
 

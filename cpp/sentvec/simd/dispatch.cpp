@@ -18,7 +18,9 @@ bool cpu_has_avx2() {
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
   // Both compilers' checks also ask the OS (XGETBV) whether it saves the YMM registers.
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // F16C (float16 rows) comes with every AVX2 CPU there is, but is asked for all the same.
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
 #else
   return false;
 #endif

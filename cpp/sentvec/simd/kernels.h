@@ -74,6 +74,9 @@ struct Kernels {
   /// Softmax's update: for r in [0, nrows): grad += alpha[r] * row r; row r += alpha[r] * h.
   void (*output_rows_step)(float* m, int64_t dim, int64_t nrows, const float* alpha,
                            const float* h, float* grad);
+  /// out[i] = the IEEE binary16 value at src + 2 i (little-endian, any alignment), exactly
+  /// (F16C at the avx2 level; every half value is a float).
+  void (*half_to_float)(const unsigned char* src, int64_t n, float* out);
 };
 
 /// The kernels in use: chosen on first use (once per process) as the best level the CPU

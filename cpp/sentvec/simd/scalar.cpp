@@ -2,6 +2,7 @@
 // index order; separate multiply and add), so SENTVEC_SIMD=scalar gives fastText's arithmetic.
 #include <algorithm>
 
+#include "../half_matrix.h"
 #include "kernels.h"
 #include "portable.h"
 
@@ -70,10 +71,19 @@ void output_rows_step_k(float* m, int64_t dim, int64_t nrows, const float* alpha
   }
 }
 
+void half_to_float_k(const unsigned char* src, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, src + 2 * i, 2);
+    out[i] = half_to_float(h);
+  }
+}
+
 }  // namespace
 
 const Kernels kScalarKernels = {Level::kScalar, "scalar",     dot_k,           dot_rows_k,
-                                mean_rows_k,    add_to_rows_k, logistic_rows_k, output_rows_step_k};
+                                mean_rows_k,    add_to_rows_k, logistic_rows_k, output_rows_step_k,
+                                half_to_float_k};
 
 }  // namespace simd
 }  // namespace sentvec
