@@ -9,6 +9,10 @@
 
 #include "kernels.h"
 
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
+
 namespace sentvec {
 namespace simd {
 
@@ -18,9 +22,11 @@ bool cpu_has_avx2() {
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
   // Both compilers' checks also ask the OS (XGETBV) whether it saves the YMM registers.
   __builtin_cpu_init();
-  // F16C (float16 rows) comes with every AVX2 CPU there is, but is asked for all the same.
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("f16c");
+  // F16C (float16 rows) comes with every AVX2 CPU there is, but is asked for all the same,
+  // through CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does not know "f16c".
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
 #else
   return false;
 #endif
