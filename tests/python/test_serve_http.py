@@ -12,11 +12,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sentvec
+from sentvec._jobs import mapping_kb
 from serve_models import proc_kb, write_bin
 
 pytest.importorskip("starlette", reason="the serve extra (starlette) is not installed")
@@ -125,23 +125,6 @@ def server(big_model, sup_model):
     s.stop()
 
 
-def mapping_kb(pid: int, path: Path) -> tuple[int, int]:
-    """(Rss, Pss) in kB of the mappings of ``path`` in process ``pid``, from /proc/PID/smaps."""
-    rss = pss = 0
-    inside = False
-    target = str(path)
-    with open(f"/proc/{pid}/smaps") as f:
-        for line in f:
-            first = line.split(maxsplit=1)[0]
-            if "-" in first and not first.endswith(":"):  # a mapping's header line
-                inside = line.rstrip("\n").endswith(" " + target)
-            elif inside and first == "Rss:":
-                rss += int(line.split()[1])
-            elif inside and first == "Pss:":
-                pss += int(line.split()[1])
-    return rss, pss
-
-
 def test_answers_equal_the_api(server, sup_model):
     m = sentvec.load_model(sup_model, mmap=True)
     texts = ["bread cheese oven", "ball goal team coach", "guitar drum song"]
@@ -170,7 +153,7 @@ def test_workers_share_one_mapping(server, big_model):
             assert status == 200 and got == pid
             if i == 0:
                 np.testing.assert_array_equal(np.float32(body["vectors"]), big.get_word_vectors(words[:1000]))
-    figures = {pid: mapping_kb(pid, big_model) for pid in conns}
+    figures = {pid: mapping_kb(str(big_model), pid) for pid in conns}
     rollup = {pid: (proc_kb(pid, "Rss", "smaps_rollup"), proc_kb(pid, "Pss", "smaps_rollup")) for pid in conns}
     for c in conns.values():
         c.close()
