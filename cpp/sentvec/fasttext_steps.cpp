@@ -14,7 +14,7 @@ namespace {
 class UnsupervisedStep : public LineStep {
  public:
   explicit UnsupervisedStep(const TrainContext& ctx)
-      : dict_(ctx.dict), cbow_(ctx.args.model == ModelName::kCbow), ws_(ctx.args.ws),
+      : dict_(ctx.dict), compact_(ctx.word_rows), cbow_(ctx.args.model == ModelName::kCbow), ws_(ctx.args.ws),
         max_tokens_(ctx.args.max_line_tokens) {
     ids_.reserve(max_tokens_ + 1);
   }
@@ -49,21 +49,41 @@ class UnsupervisedStep : public LineStep {
         bow_.clear();
         for (int32_t c = -b; c <= b; ++c) {
           if (c == 0 || i + c < 0 || i + c >= n) continue;
-          const auto& sw = dict_.entry(ids_[i + c]).subwords;
-          bow_.insert(bow_.end(), sw.begin(), sw.end());
+          const int32_t* r = rows_of(ids_[i + c]);
+          bow_.insert(bow_.end(), r, r + rows_count(ids_[i + c]));
         }
         w.update(bow_.data(), bow_.size(), &ids_[i], 1, 0, lr, false);
       } else {
-        const auto& sw = dict_.entry(ids_[i]).subwords;
+        if (i + 1 < n) {
+          // The next centre's rows are scattered over the input matrix: ask for them now, so
+          // they arrive while this centre trains (fetching them on use stalls on every one).
+          const DenseMatrix& in = w.ctx.input;
+          const int32_t* r = rows_of(ids_[i + 1]);
+          for (size_t k = 0, nr = rows_count(ids_[i + 1]); k < nr; ++k)
+            simd::prefetch_row(in.row(r[k]), in.cols());
+        }
+        const int32_t* sw = rows_of(ids_[i]);
+        const size_t nsw = rows_count(ids_[i]);
+        const DenseMatrix& out = w.ctx.output;
         for (int32_t c = -b; c <= b; ++c) {
           if (c == 0 || i + c < 0 || i + c >= n) continue;
-          w.update(sw.data(), sw.size(), &ids_[i + c], 1, 0, lr, false);
+          if (i + c + 1 < n) simd::prefetch_row(out.row(ids_[i + c + 1]), out.cols());
+          w.update(sw, nsw, &ids_[i + c], 1, 0, lr, false);
         }
       }
     }
   }
 
+  // A word's input rows: the dictionary's subwords, or their numbers in the compact matrix.
+  const int32_t* rows_of(int32_t id) const {
+    return compact_ ? compact_->of(id) : dict_.entry(id).subwords.data();
+  }
+  size_t rows_count(int32_t id) const {
+    return compact_ ? compact_->count(id) : dict_.entry(id).subwords.size();
+  }
+
   const Dictionary& dict_;
+  const WordRows* compact_;
   const bool cbow_;
   const int32_t ws_;
   const int64_t max_tokens_;

@@ -80,6 +80,10 @@ float OutputLayer::negative_sampling(int32_t target, float lr, StepScratch& s) c
   s.rows[0] = target;
   s.labels[0] = 1;
   for (int32_t k = 0; k < neg_; ++k) s.rows[k + 1] = negatives_.draw(s.neg_pos, target);
+  // The next example's negatives are the next table entries (but for a rare collision with
+  // its target): their rows are asked for now and arrive while this example trains.
+  for (int32_t k = 0; k < neg_; ++k)
+    simd::prefetch_row(out_->row(negatives_.peek(s.neg_pos + static_cast<size_t>(k))), dim_);
   return s.kern->logistic_rows(out_->data_mut(), dim_, s.rows.data(), s.labels.data(),
                                s.rows.size(), s.hidden.data(), s.grad.data(), lr, tables_.view());
 }
@@ -164,23 +168,11 @@ float OutputLayer::hierarchical_softmax(int32_t target, float lr, StepScratch& s
 
 // ---- softmax -------------------------------------------------------------------------------
 
-// p = exp(x - max) / sum, in place, as fastText computes it.
-static void softmax_in_place(float* x, int32_t n) {
-  float mx = -INFINITY;
-  for (int32_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
-  float z = 0.f;
-  for (int32_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - mx);
-    z += x[i];
-  }
-  for (int32_t i = 0; i < n; ++i) x[i] /= z;
-}
-
 float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
   s.scores.resize(osz_);
   float* sc = s.scores.data();
   s.kern->dot_rows(out_->data(), dim_, osz_, s.hidden.data(), sc);
-  softmax_in_place(sc, osz_);
+  s.kern->softmax(sc, osz_);
   const float p_target = sc[target];
   for (int32_t i = 0; i < osz_; ++i) sc[i] = lr * ((i == target ? 1.f : 0.f) - sc[i]);
   s.kern->output_rows_step(out_->data_mut(), dim_, osz_, sc, s.hidden.data(), s.grad.data());
@@ -189,8 +181,8 @@ float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
 }
 
 static void predict_softmax(float* scores, int32_t osz, int32_t k, float threshold,
-                            ScoreHeap& heap) {
-  softmax_in_place(scores, osz);
+                            const simd::Kernels& kern, ScoreHeap& heap) {
+  kern.softmax(scores, osz);
   for (int32_t i = 0; i < osz; ++i)
     if (!(scores[i] < threshold)) push_top_k(heap, k, scores[i], i);
 }
@@ -249,7 +241,7 @@ ScoreHeap predict_top_k(LossName loss, const AnyMatrix& out, const HuffmanTree* 
   } else {
     for (int32_t i = 0; i < osz; ++i) scores[i] = out.dot_row(h, i);
   }
-  if (loss == LossName::kSoftmax) predict_softmax(scores.data(), osz, k, threshold, heap);
+  if (loss == LossName::kSoftmax) predict_softmax(scores.data(), osz, k, threshold, kern, heap);
   else predict_sigmoid(scores.data(), osz, k, threshold, heap);
   // The heap holds probabilities: fastText's log(p + 1e-5) only for the k kept.
   for (auto& e : heap) e.first = std_log(e.first);

@@ -46,6 +46,8 @@ class NegativeTable {
   NegativeTable(const std::vector<int64_t>& counts, uint64_t seed, size_t size = 0);
   size_t size() const { return table_.size(); }
   int32_t at(size_t i) const { return table_[i]; }
+  /// The entry `i` draws from cursor position i (wrapping around), for prefetching.
+  int32_t peek(size_t i) const { return table_[i < table_.size() ? i : i % table_.size()]; }
   /// The next negative from cursor `pos` (advanced), never equal to `target` when another
   /// class exists.
   int32_t draw(size_t& pos, int32_t target) const {

@@ -46,7 +46,7 @@ class TrainRun {
  public:
   TrainRun(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
            const StepFactory& factory, std::FILE* log, const TrainState* resume,
-           std::shared_ptr<Model> best);
+           std::shared_ptr<Model> best, CompactInput compact);
   void run();
 
  private:
@@ -146,11 +146,12 @@ void copy_matrices(const Model& from, Model& to) {
 
 TrainRun::TrainRun(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                    const StepFactory& factory, std::FILE* log, const TrainState* resume,
-                   std::shared_ptr<Model> best)
+                   std::shared_ptr<Model> best, CompactInput compact)
     : model_(model), args_(model.args), input_(input), opts_(opts), log_(log),
       layer_(model.args, output_counts(model), model.output.dense()),
       keep_(keep_probabilities(model.dict, model.args.t)),
-      ctx_{model.args, model.dict, *model.input.dense(), *model.output.dense(), layer_, keep_, progress_},
+      ctx_{model.args, model.dict, compact.input ? *compact.input : *model.input.dense(),
+           *model.output.dense(), layer_, keep_, progress_, compact.rows},
       nthreads_(model.args.thread), ntokens_(std::max<int64_t>(1, corpus_tokens)),
       slots_(model.args.thread), parked_at_(model.args.thread), running_(model.args.thread) {
   progress_.total = std::max<int64_t>(1, static_cast<int64_t>(args_.epoch) * corpus_tokens);
@@ -508,8 +509,10 @@ void TrainRun::run() {
 
 void run_training(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                   const StepFactory& factory, std::FILE* log, const TrainState* resume,
-                  std::shared_ptr<Model> best) {
-  TrainRun run(model, input, corpus_tokens, opts, factory, log, resume, std::move(best));
+                  std::shared_ptr<Model> best, CompactInput compact) {
+  if (compact.input && (!model.args.checkpoint.empty() || !model.args.validation.empty()))
+    throw std::logic_error("run_training: a compact input matrix with checkpoints or validation");
+  TrainRun run(model, input, corpus_tokens, opts, factory, log, resume, std::move(best), compact);
   run.run();
 }
 

@@ -19,9 +19,15 @@ StepFactory step_factory_for(const Args& a);
 /// `corpus_tokens` tokens each (the lr schedule, epoch ends and epoch-counted checkpoints run
 /// over them: the dictionary's ntokens, except when a model is trained further on new text).
 /// With `resume`, the threads continue from that state (`best`: its best.bin model, or null).
+/// With `compact` (no checkpoints, no validation: they read the model's own matrix), the
+/// threads train compact->input instead of the model's input matrix, through its word rows.
+struct CompactInput {
+  DenseMatrix* input = nullptr;
+  const WordRows* rows = nullptr;
+};
 void run_training(Model& model, const CorpusSource& input, int64_t corpus_tokens, const TrainOptions& opts,
                   const StepFactory& factory, std::FILE* log, const TrainState* resume = nullptr,
-                  std::shared_ptr<Model> best = nullptr);
+                  std::shared_ptr<Model> best = nullptr, CompactInput compact = {});
 
 /// What train() checks about the run-only options before it counts the vocabulary: the
 /// validation file opens and is not empty, the checkpoint folder can be written.

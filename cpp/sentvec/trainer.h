@@ -48,6 +48,15 @@ struct TrainProgress {
   }
 };
 
+/// Each word's input rows while skipgram or cbow trains on a compact matrix: its own row, then
+/// its char n-gram rows renumbered (see train() in trainer.cpp).
+struct WordRows {
+  std::vector<int64_t> start;  ///< nwords + 1 offsets into rows
+  std::vector<int32_t> rows;
+  const int32_t* of(int32_t w) const { return rows.data() + start[w]; }
+  size_t count(int32_t w) const { return static_cast<size_t>(start[w + 1] - start[w]); }
+};
+
 /// Everything the threads share. Matrices are written without locks (Hogwild).
 struct TrainContext {
   const Args& args;
@@ -57,6 +66,8 @@ struct TrainContext {
   const OutputLayer& layer;       ///< loss, negative table, Huffman paths, math tables
   const std::vector<float>& keep_prob;  ///< subsampling keep probability per dictionary id
   TrainProgress& progress;
+  /// Not null when `input` is the compact matrix of skipgram or cbow: the words' rows in it.
+  const WordRows* word_rows = nullptr;
 };
 
 /// A training thread's own state: RNG seeded with seed + thread id, scratch vectors and the
@@ -153,6 +164,10 @@ struct TrainOptions {
   std::function<void()> interrupt_check;
   /// Filled at the end when not null.
   TrainReport* report = nullptr;
+  /// skipgram and cbow train on a compact copy of the input matrix (the words' rows and only
+  /// the n-gram rows the vocabulary uses, in order of use) unless this is false (tests compare
+  /// both: the models are bit for bit the same).
+  bool compact_rows = true;
 };
 
 /// Trains a model on the text file `input` with `args` (validated here) and returns it

@@ -121,6 +121,30 @@ void test_write_kernels(const simd::Kernels& k, int64_t dim) {
   CHECK(same(a, b));
 }
 
+// softmax: within a few float steps of scalar's std::exp and division for scores of every
+// scale (the vector exp's range reduction), summing to 1; ties, one class and a huge spread.
+void test_softmax_kernel(const simd::Kernels& k) {
+  for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{13}, int64_t{735}}) {
+    for (float scale : {0.01f, 1.f, 30.f, 200.f}) {
+      std::vector<float> x = random_floats(static_cast<size_t>(n), 31 + static_cast<uint32_t>(n));
+      for (float& v : x) v *= scale;
+      std::vector<float> a = x, b = x, c = x;
+      k.softmax(a.data(), n);
+      simd::kScalarKernels.softmax(b.data(), n);
+      k.softmax(c.data(), n);
+      double sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        CHECK(std::fabs(a[i] - b[i]) <= 4e-7f * b[i] + 1e-30f);
+        sum += a[i];
+      }
+      CHECK(std::fabs(sum - 1.0) < 1e-4 && same(a, c));
+    }
+  }
+  std::vector<float> tie(9, 2.5f);
+  k.softmax(tie.data(), 9);
+  for (float v : tie) CHECK(std::fabs(v - 1.f / 9) < 1e-7f);
+}
+
 // float16 rows: every one of the 65536 half values, at byte offsets 0 and 1 and in rows of
 // awkward lengths (the F16C tail), converts to the same bits at every level; every finite
 // half survives float_to_half(half_to_float(h)) unchanged.
@@ -155,6 +179,7 @@ void test_kernels() {
     for (int64_t dim : {0, 1, 3, 7, 8, 9, 15, 16, 17, 50, 100, 301})
       for (size_t offset : {0, 1, 2, 4}) test_read_kernels(*k, dim, offset);
     for (int64_t dim : {1, 7, 8, 16, 23, 50, 100}) test_write_kernels(*k, dim);
+    test_softmax_kernel(*k);
   }
 }
 

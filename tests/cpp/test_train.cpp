@@ -129,6 +129,31 @@ void test_determinism() {
   CHECK(std::memcmp(x.data(), y.data(), x.rows() * x.cols() * 4) == 0);
 }
 
+bool same_matrix(const DenseMatrix& x, const DenseMatrix& y) {
+  return x.rows() == y.rows() && x.cols() == y.cols() &&
+         std::memcmp(x.data(), y.data(), static_cast<size_t>(x.rows() * x.cols()) * 4) == 0;
+}
+
+// skipgram and cbow train on a compact copy of the input matrix (trainer.cpp): with thread=1
+// the models are bit for bit those of training the full matrix, unused buckets included.
+void test_compact_rows_change_nothing() {
+  std::string unsup = write_file("c.txt", make_corpus(false, 300, 5));
+  for (ModelName m : {ModelName::kSkipgram, ModelName::kCbow}) {
+    Args a = small(m, LossName::kNs);
+    a.thread = 1;
+    a.seed = 11;
+    a.bucket = 5000;  // most buckets unused: the copy back must leave them as initialised
+    TrainOptions full;
+    full.compact_rows = false;
+    auto c = train(a, unsup), f = train(a, unsup, full);
+    CHECK(same_matrix(*c->input.dense(), *f->input.dense()));
+    CHECK(same_matrix(*c->output.dense(), *f->output.dense()));
+    // the comparison covers n-gram rows: the words have some
+    const int32_t w = c->dict.get_id("cat");
+    CHECK(w >= 0 && c->dict.entry(w).subwords.size() > 1);
+  }
+}
+
 void test_hostile_corpora() {
   std::string s;
   std::mt19937 rng(4);
@@ -228,6 +253,7 @@ int main() {
   test_pruning();
   test_every_model_and_loss();
   test_determinism();
+  test_compact_rows_change_nothing();
   test_hostile_corpora();
   test_poll_stop_and_abort();
   test_errors();

@@ -1,6 +1,7 @@
 // The scalar kernels: plain loops in fastText's float order (one accumulator per dot, in
 // index order; separate multiply and add), so SENTVEC_SIMD=scalar gives fastText's arithmetic.
 #include <algorithm>
+#include <cmath>
 
 #include "../half_matrix.h"
 #include "kernels.h"
@@ -79,11 +80,23 @@ void half_to_float_k(const unsigned char* src, int64_t n, float* out) {
   }
 }
 
+// p = exp(x - max) / sum, in place, as fastText computes it.
+void softmax_k(float* x, int64_t n) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  float z = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    z += x[i];
+  }
+  for (int64_t i = 0; i < n; ++i) x[i] /= z;
+}
+
 }  // namespace
 
 const Kernels kScalarKernels = {Level::kScalar, "scalar",     dot_k,           dot_rows_k,
                                 mean_rows_k,    add_to_rows_k, logistic_rows_k, output_rows_step_k,
-                                half_to_float_k};
+                                half_to_float_k, softmax_k};
 
 }  // namespace simd
 }  // namespace sentvec
