@@ -89,20 +89,30 @@ def quality_unsupervised(args, out: Path, results: dict) -> None:
     print(f"\n== word vectors: {path.name} ({ntok:,} tokens), dim 100, epoch {args.epoch}, "
           f"minCount 5, thread {args.threads}", flush=True)
     for kind in ("skipgram", "cbow"):
-        for lib in ("fasttext", "sentvec"):
-            m, sec = train(lib, kind, path, {"epoch": args.epoch, "thread": args.threads, "seed": 1})
-            ws = evaluate.word_similarity(m, DATA / "wordsim" / "ws353.tsv")
-            an = evaluate.analogy(m, DATA / "wordsim" / "questions-words.txt", restrict_vocab=30000)
-            r = {"ws353": ws.spearman, "ws353_pairs": ws.n, "analogy": an.accuracy,
-                     "analogy_n": an.evaluated, "seconds": sec}
-            results.setdefault("quality", {}).setdefault(kind, {})[lib] = r
-            print(f"  {kind:9s} {lib:9s} WS353 {ws.spearman:.3f} ({ws.n} pairs)  "
-                  f"analogy {100 * an.accuracy:5.2f}% ({an.evaluated} q)  {sec:6.1f} s", flush=True)
-            del m
+        variants = [("fasttext", {})] + [
+            ("sentvec" if u == args.update[0] else f"sentvec/{u}", {"update": u}) for u in args.update]
+        for name, extra in variants:
+            lib = "fasttext" if name == "fasttext" else "sentvec"
+            runs = []
+            for seed in range(1, args.seeds + 1):
+                m, sec = train(lib, kind, path, {"epoch": args.epoch, "thread": args.threads,
+                                                 "seed": seed, **extra})
+                ws = evaluate.word_similarity(m, DATA / "wordsim" / "ws353.tsv")
+                an = evaluate.analogy(m, DATA / "wordsim" / "questions-words.txt", restrict_vocab=30000)
+                runs.append({"ws353": ws.spearman, "ws353_pairs": ws.n, "analogy": an.accuracy,
+                             "analogy_n": an.evaluated, "seconds": sec, "seed": seed})
+                print(f"  {kind:9s} {name:16s} seed {seed} WS353 {ws.spearman:.3f} ({ws.n} pairs)  "
+                      f"analogy {100 * an.accuracy:5.2f}% ({an.evaluated} q)  {sec:6.1f} s", flush=True)
+                del m
+            r = {key: float(np.mean([x[key] for x in runs])) for key in ("ws353", "analogy", "seconds")}
+            r["runs"] = runs
+            results.setdefault("quality", {}).setdefault(kind, {})[name] = r
         q = results["quality"][kind]
-        print(f"  {kind:9s} diff      WS353 {q['sentvec']['ws353'] - q['fasttext']['ws353']:+.3f}"
-              f"  analogy {100 * (q['sentvec']['analogy'] - q['fasttext']['analogy']):+.2f} pts"
-              f"  time ratio {q['sentvec']['seconds'] / q['fasttext']['seconds']:.2f}", flush=True)
+        for name, _ in variants[1:]:
+            print(f"  {kind:9s} {name:16s} mean of {args.seeds}: WS353 "
+                  f"{q[name]['ws353'] - q['fasttext']['ws353']:+.3f}  analogy "
+                  f"{100 * (q[name]['analogy'] - q['fasttext']['analogy']):+.2f} pts vs fastText  "
+                  f"time ratio {q[name]['seconds'] / q['fasttext']['seconds']:.2f}", flush=True)
 
 
 SUP_TASKS = {
@@ -146,17 +156,27 @@ def speed(args, out: Path, results: dict) -> None:
     for kind, (p, n, opts) in cases.items():
         for th in (1, 2):
             row = {}
-            best = {"fasttext": math.inf, "sentvec": math.inf}
+            variants = [("fasttext", {})]
+            if kind == "supervised":
+                variants.append(("sentvec", {}))
+            else:
+                variants += [("sentvec" if u == args.update[0] else f"sentvec/{u}", {"update": u})
+                             for u in args.update]
+            best = {name: math.inf for name, _ in variants}
             for _ in range(args.speed_runs):  # interleaved, best of N: the machine is shared
-                for lib in ("fasttext", "sentvec"):
-                    _, sec = train(lib, kind, p, dict(opts, thread=th, seed=1))
-                    best[lib] = min(best[lib], sec)
-            for lib, sec in best.items():
-                row[lib] = opts["epoch"] * n / sec / th
+                for name, extra in variants:
+                    lib = "fasttext" if name == "fasttext" else "sentvec"
+                    _, sec = train(lib, kind, p, dict(opts, thread=th, seed=1, **extra))
+                    best[name] = min(best[name], sec)
+            for name, sec in best.items():
+                row[name] = opts["epoch"] * n / sec / th
             row["ratio"] = row["sentvec"] / row["fasttext"]
+            row["load"] = os.getloadavg()[0]
             results.setdefault("speed", {}).setdefault(kind, {})[str(th)] = row
+            others = "".join(f"  {name} {row[name] / row['fasttext']:.2f}x" for name in best
+                             if name.startswith("sentvec/"))
             print(f"  {kind:10s} thread {th}: fastText {row['fasttext']:9.0f}  sentvec "
-                  f"{row['sentvec']:9.0f}  ratio {row['ratio']:.2f}", flush=True)
+                  f"{row['sentvec']:9.0f}  ratio {row['ratio']:.2f}{others}  (load {row['load']:.1f})", flush=True)
 
 
 def _bars(ax, labels, ft, sv, title, ylabel=None):
@@ -218,8 +238,13 @@ def main(argv=None) -> int:
     ap.add_argument("--speed-runs", type=int, default=1, help="best of N for speed")
     ap.add_argument("--sup-runs", type=int, default=3, help="supervised runs (seeds) to average")
     ap.add_argument("--only", choices=["quality", "supervised", "speed"], action="append")
+    ap.add_argument("--update", default="window,fasttext",
+                    help="sentvec's skipgram/cbow steps to run, comma-separated (the first is the "
+                         "'sentvec' column of the speed table)")
+    ap.add_argument("--seeds", type=int, default=1, help="word-vector quality: seeds per setting")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     a = ap.parse_args(argv)
+    a.update = [u for u in a.update.split(",") if u]
     a.out.mkdir(parents=True, exist_ok=True)
     only = set(a.only or ["quality", "supervised", "speed"])
     results: dict = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}}

@@ -51,6 +51,8 @@ struct Args {
   /// How the hashed rows (char and word n-grams) of the input matrix start: "uniform" like the
   /// word rows, or "zero" (see bench/bench_init.py for what each gives).
   std::string init_buckets;
+  /// skipgram/cbow: "fasttext" (fastText's exact step) or "window" (fasttext_steps.cpp).
+  std::string update;
   // Accepted for compatibility with the official package (supervised).
   std::string autotune_validation_file, autotune_metric, autotune_model_size;
   int32_t autotune_predictions, autotune_duration;

@@ -2,6 +2,7 @@
 // (tools/ci_serve_checks.sh runs every tests/cpp binary that way): vocabulary pruning, every
 // model and loss on two threads, determinism, hostile corpora (invalid UTF-8, a 6 MB line
 // without newline), early stop and abort through the poll hook, NaN, and the early errors.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -154,6 +155,57 @@ void test_compact_rows_change_nothing() {
   }
 }
 
+float max_diff(const DenseMatrix& x, const DenseMatrix& y) {
+  float m = 0.f;
+  for (int64_t i = 0; i < x.rows() * x.cols(); ++i) m = std::fmax(m, std::fabs(x.data()[i] - y.data()[i]));
+  return m;
+}
+
+// update="window" reorders fastText's arithmetic without changing it: with thread=1 it makes
+// the same random draws, and where no row is shared between the positions it reads (no word
+// twice in a window, no n-gram two words share, no row listed twice in one word) it gives
+// fastText's step up to float rounding. The corpus: lines of distinct words, no subwords for
+// cbow (words share n-grams), a large bucket for skipgram (a centre word's n-grams are its own).
+void test_update_window_is_fasttexts_step_reordered() {
+  std::string s;
+  std::mt19937 rng(9);
+  for (int i = 0; i < 400; ++i) {
+    std::vector<int> ws(40);
+    for (int j = 0; j < 40; ++j) ws[j] = j;
+    std::shuffle(ws.begin(), ws.end(), rng);
+    for (int j = 0; j < 7; ++j) s += "word" + std::to_string(ws[j]) + " ";
+    s += "\n";
+  }
+  std::string p = write_file("distinct.txt", s);
+  for (ModelName m : {ModelName::kSkipgram, ModelName::kCbow}) {
+    Args a = small(m, LossName::kNs);
+    a.thread = 1;
+    a.seed = 4;
+    a.ws = 3;
+    a.t = 1.0;  // no subsampling: every window has its words
+    if (m == ModelName::kCbow) {
+      a.minn = 0;
+      a.maxn = 0;
+    } else {
+      a.bucket = 2000000;
+    }
+    Args f = a, w = a, other = a;
+    f.update = "fasttext";
+    w.update = "window";
+    other.update = "fasttext";
+    other.seed = 5;
+    auto mf = train(f, p), mw = train(w, p), mo = train(other, p);
+    const float d = max_diff(*mf->input.dense(), *mw->input.dense());
+    const float d_out = max_diff(*mf->output.dense(), *mw->output.dense());
+    const float d_seed = max_diff(*mf->input.dense(), *mo->input.dense());
+    std::printf("update window vs fasttext (%s): input %.3g output %.3g; another seed %.3g\n",
+                m == ModelName::kCbow ? "cbow" : "skipgram", d, d_out, d_seed);
+    // Rounding apart grows a little over 2 epochs; another seed is 4 orders of magnitude away.
+    CHECK(d < 1e-3f * d_seed && d_out < 1e-3f * d_seed);
+    CHECK(d_seed > 0.1f);
+  }
+}
+
 void test_hostile_corpora() {
   std::string s;
   std::mt19937 rng(4);
@@ -254,6 +306,7 @@ int main() {
   test_every_model_and_loss();
   test_determinism();
   test_compact_rows_change_nothing();
+  test_update_window_is_fasttexts_step_reordered();
   test_hostile_corpora();
   test_poll_stop_and_abort();
   test_errors();

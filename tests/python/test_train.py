@@ -384,3 +384,52 @@ def test_init_buckets_zero_leaves_unused_hashed_rows_zero(tiny_labelled):
     np.testing.assert_array_equal(zin[:nwords] != 0, np.ones_like(zin[:nwords], dtype=bool))
     with pytest.raises(ValueError, match="initBuckets"):
         sentvec.train_supervised(str(tiny_labelled), initBuckets="gaussian", **opts)
+
+
+@pytest.mark.parametrize("kind", ["skipgram", "cbow"])
+def test_update_window_is_deterministic_and_its_own_step(tiny_corpus, kind):
+    """update="window" (the default: each word's rows read and updated once per window) repeats
+    itself with thread=1 and a seed, and update="fasttext" selects the other step: the matrices
+    differ by rounding (tests/cpp/test_train.cpp checks that "window" is fastText's step
+    reordered: the same up to rounding where no row is shared)."""
+    opts = dict(model=kind, dim=16, epoch=2, minCount=1, bucket=2000, thread=1, seed=5, verbose=0)
+    a = sentvec.train_unsupervised(str(tiny_corpus), update="window", **opts)
+    b = sentvec.train_unsupervised(str(tiny_corpus), update="window", **opts)
+    f = sentvec.train_unsupervised(str(tiny_corpus), update="fasttext", **opts)
+    np.testing.assert_array_equal(a.get_input_matrix(), b.get_input_matrix())
+    np.testing.assert_array_equal(a.get_output_matrix(), b.get_output_matrix())
+    assert not np.array_equal(a.get_input_matrix(), f.get_input_matrix())
+    assert np.isfinite(a.get_input_matrix()).all()
+    assert a.get_words() == f.get_words()
+
+
+def test_update_option_is_checked(tiny_corpus, tiny_labelled):
+    with pytest.raises(ValueError, match="update"):
+        sentvec.train_unsupervised(str(tiny_corpus), model="skipgram", update="batch", verbose=0)
+    with pytest.raises(ValueError, match="update"):
+        sentvec.train_supervised(str(tiny_labelled), update="window", verbose=0)
+
+
+@pytest.mark.parametrize("kind", ["skipgram", "cbow"])
+def test_update_window_fits_as_well_as_fasttexts_step(tmp_path, kind):
+    """Both steps minimise the same loss. On a corpus with structure (lines of one topic each:
+    words predict their topic's words), update="window" ends at a mean training loss within 5%
+    of update="fasttext"'s (two seeds each), far below that of a run whose lr is too small to
+    learn anything. (Word-vector quality on real text: bench/bench_train.py --update.)"""
+    rng = np.random.default_rng(0)
+    topics = [[f"t{t}w{i}" for i in range(20)] for t in range(10)]
+    lines = [" ".join(rng.choice(topics[rng.integers(10)], 8)) for _ in range(3000)]
+    corpus = tmp_path / "topics.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+
+    def final_loss(update, seed, lr=0.05):
+        seen = []
+        sentvec.train_unsupervised(str(corpus), model=kind, update=update, dim=16, epoch=5, lr=lr,
+                                   minCount=1, bucket=2000, thread=1, seed=seed, verbose=0,
+                                   callback=lambda p: seen.append(p.loss) or True)
+        return seen[-1]
+
+    loss = {u: float(np.mean([final_loss(u, seed) for seed in (1, 2)])) for u in ("fasttext", "window")}
+    untrained = final_loss("window", 1, lr=1e-7)
+    assert abs(loss["window"] - loss["fasttext"]) <= 0.05 * loss["fasttext"], (loss, untrained)
+    assert loss["window"] < 0.8 * untrained, (loss, untrained)
