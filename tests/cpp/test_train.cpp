@@ -15,6 +15,8 @@
 
 #include "sentvec/dictionary_build.h"
 #include "sentvec/errors.h"
+#include "sentvec/loss.h"
+#include "sentvec/rng.h"
 #include "sentvec/trainer.h"
 
 #include "check.h"
@@ -206,6 +208,32 @@ void test_update_window_is_fasttexts_step_reordered() {
   }
 }
 
+// The negative table's shuffle draws its swap partners ahead to prefetch them: the table must
+// be exactly the plain Fisher-Yates one (models trained with a seed depend on it).
+void test_negative_table_is_plain_fisher_yates() {
+  for (size_t classes : {size_t{1}, size_t{3}, size_t{40}, size_t{12000}}) {
+    std::vector<int64_t> counts;
+    for (size_t i = 0; i < classes; ++i) counts.push_back(static_cast<int64_t>(1 + (i * 7919) % 1000));
+    const uint64_t seed = 17;
+    NegativeTable t(counts, seed);
+    // The same table built and shuffled the textbook way.
+    double z = 0;
+    for (int64_t c : counts) z += std::sqrt(static_cast<double>(c));
+    const size_t size = std::min(NegativeTable::kMaxSize, std::max<size_t>(1, counts.size() * 1000));
+    std::vector<int32_t> ref;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      const size_t n = static_cast<size_t>(std::sqrt(static_cast<double>(counts[i])) * static_cast<double>(size) / z);
+      for (size_t j = 0; j < n; ++j) ref.push_back(static_cast<int32_t>(i));
+    }
+    Rng rng(seed ^ 0x6e65675f7461626cull);
+    for (size_t i = ref.size() - 1; i > 0; --i) std::swap(ref[i], ref[(rng.next() >> 11) % (i + 1)]);
+    CHECK(t.size() == ref.size());
+    bool same = t.size() == ref.size();
+    for (size_t i = 0; same && i < ref.size(); ++i) same = t.at(i) == ref[i];
+    CHECK(same);
+  }
+}
+
 void test_hostile_corpora() {
   std::string s;
   std::mt19937 rng(4);
@@ -307,6 +335,7 @@ int main() {
   test_determinism();
   test_compact_rows_change_nothing();
   test_update_window_is_fasttexts_step_reordered();
+  test_negative_table_is_plain_fisher_yates();
   test_hostile_corpora();
   test_poll_stop_and_abort();
   test_errors();
