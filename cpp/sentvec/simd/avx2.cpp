@@ -179,9 +179,9 @@ float logistic_rows_k(float* m, int64_t dim, const int32_t* rows, const uint8_t*
 // output_step8 over every row, a block of columns at a time with the block's h and grad in
 // registers (a tail of fewer than 8 columns in memory): the same fused multiply-adds in the
 // same order, so the same bits.
+template <int NV>
 void rows_step_block(float* m, int64_t dim, int64_t nrows, const float* alpha, const float* h,
                      float* grad, int64_t c0, int64_t width) {
-  constexpr int NV = 4;
   const int nv = static_cast<int>(width / 8);
   __m256 hv[NV], gv[NV];
   for (int i = 0; i < NV; ++i) {
@@ -206,9 +206,11 @@ void rows_step_block(float* m, int64_t dim, int64_t nrows, const float* alpha, c
 
 void output_rows_step_k(float* m, int64_t dim, int64_t nrows, const float* alpha,
                         const float* h, float* grad) {
-  // 32 columns per pass: h and grad take 8 of the 16 vector registers.
+  // Rows of up to 55 floats in one pass (h and grad take 12 of the 16 vector registers, the
+  // tail of fewer than 8 is done in memory); longer rows 32 columns per pass.
+  if (dim < 56) return rows_step_block<6>(m, dim, nrows, alpha, h, grad, 0, dim);
   for (int64_t c0 = 0; c0 < dim; c0 += 32)
-    rows_step_block(m, dim, nrows, alpha, h, grad, c0, dim - c0 < 32 ? dim - c0 : 32);
+    rows_step_block<4>(m, dim, nrows, alpha, h, grad, c0, dim - c0 < 32 ? dim - c0 : 32);
 }
 
 // exp(x) for x <= 0 (softmax after subtracting the maximum): 2^k * e^r with k = round(x / ln 2),
