@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,9 @@ void check_dense_plain(const Model& m, const char* what) {
                    " (extra char buckets are not supported)");
 }
 
-/// One (old bucket, new bucket) contribution of an n-gram string, weighted by use.
+/// One (old bucket, new bucket) contribution of n-gram strings; the weight counts the times a
+/// vocabulary word contains such a string (every word once per occurrence, whatever its count:
+/// the rows serve out-of-vocabulary words, which are rare words, not frequent ones).
 struct Move {
   int32_t from, to;
   float weight;
@@ -81,9 +84,8 @@ std::vector<Move> char_moves(const Model& m, int64_t buckets) {
     subs.clear();
     m.dict.char_ngrams(e.word, rows, &subs);
     if (rows.size() != subs.size()) continue;  // cannot happen without pruneidx
-    const float w = static_cast<float>(std::max<int64_t>(e.count, 1));
     for (size_t k = 0; k < rows.size(); ++k)
-      mv.push_back({rows[k] - nw, static_cast<int32_t>(fnv1a32(subs[k]) % static_cast<uint64_t>(buckets)), w});
+      mv.push_back({rows[k] - nw, static_cast<int32_t>(fnv1a32(subs[k]) % static_cast<uint64_t>(buckets)), 1.f});
   }
   std::sort(mv.begin(), mv.end(), [](const Move& a, const Move& b) {
     return a.from != b.from ? a.from < b.from : a.to < b.to;
@@ -102,6 +104,32 @@ int64_t char_ngram_count(const Model& m) {
   int64_t n = 0;
   for (int32_t i = 0; i < m.dict.nwords(); ++i) n += static_cast<int64_t>(m.dict.entry(i).subwords.size()) - 1;
   return n;
+}
+
+/// One use of an old char n-gram row by a kept word (a word using a row twice has two).
+struct Use {
+  int32_t from, word;
+};
+
+int64_t kept_use_count(const Model& m, int32_t keep) {
+  int64_t n = 0;
+  for (int32_t i = 0; i < keep; ++i) n += static_cast<int64_t>(m.dict.entry(i).subwords.size()) - 1;
+  return n;
+}
+
+/// The old n-gram rows (bucket numbers) of the first `keep` words, sorted by row.
+std::vector<Use> kept_uses(const Model& m, int32_t keep) {
+  const int32_t nw = m.dict.nwords();
+  std::vector<Use> out;
+  out.reserve(static_cast<size_t>(kept_use_count(m, keep)));
+  for (int32_t i = 0; i < keep; ++i) {
+    const std::vector<int32_t>& sw = m.dict.entry(i).subwords;
+    for (size_t k = 1; k < sw.size(); ++k) out.push_back({sw[k] - nw, i});
+  }
+  std::sort(out.begin(), out.end(), [](const Use& a, const Use& b) {
+    return a.from != b.from ? a.from < b.from : a.word < b.word;
+  });
+  return out;
 }
 
 void install(Model& m, int32_t keep, DenseMatrix in, int64_t psize,
@@ -145,24 +173,51 @@ void prune_model(Model& m, int64_t words, int64_t buckets) {
   const int64_t B = m.args.bucket, M = buckets < 0 ? B : buckets;
   const int64_t dim = in.cols();
   const bool chars = has_char_ngrams(m) && !has_word_ngrams(m) && M > 0 && M != B;
+  // Whenever the char n-gram rows change, the kept words' own rows take up the difference
+  // (not in sent2vec, whose sentence vectors use word rows alone).
+  const bool exact_words = has_char_ngrams(m) && !m.is_sent2vec() && M != B && keep > 0;
   const int64_t out_rows = m.is_supervised() ? m.output.rows() : keep;
-  check_memory((keep + M + out_rows) * dim * 4 + M * 8 + (chars ? char_ngram_count(m) * 12 : 0),
+  check_memory((keep + M + out_rows) * dim * 4 + M * 8 + (chars ? char_ngram_count(m) * 12 : 0) +
+                   (exact_words ? kept_use_count(m, keep) * 8 + keep * 4 : 0),
                "pruning to " + std::to_string(keep) + " words and " + std::to_string(M) + " buckets",
                "ask for fewer words or buckets");
+
+  // Kept words' subword counts and the old n-gram rows they use, before the dictionary changes.
+  std::vector<int32_t> old_n;
+  std::vector<Use> uses;
+  if (exact_words) {
+    old_n.resize(static_cast<size_t>(keep));
+    for (int32_t i = 0; i < keep; ++i) old_n[static_cast<size_t>(i)] = static_cast<int32_t>(m.dict.entry(i).subwords.size());
+    uses = kept_uses(m, keep);
+  }
 
   DenseMatrix out(keep + M, dim);  // zeros: a new bucket nothing maps to stays zero
   const size_t row_bytes = static_cast<size_t>(dim) * 4;
   if (keep) std::memcpy(out.data_mut(), in.row(0), keep * row_bytes);
+  std::vector<float> src(static_cast<size_t>(dim));
+  int64_t loaded = -1;
+  auto load = [&](int64_t b) {
+    // memcpy: a mapped matrix's floats are generally not 4-byte aligned.
+    if (b != loaded) std::memcpy(src.data(), in.row(nw + b), row_bytes);
+    loaded = b;
+  };
+  // Adds the old n-gram rows up to `b` to the kept words' rows that use them (a word row then
+  // holds the sum of the word's old subword rows), reading rows in ascending order only.
+  size_t u = 0;
+  auto credit = [&](int64_t b) {
+    for (; u < uses.size() && uses[u].from <= b; ++u) {
+      load(uses[u].from);
+      float* dst = out.row_mut(uses[u].word);
+      for (int64_t t = 0; t < dim; ++t) dst[t] += src[static_cast<size_t>(t)];
+    }
+  };
   if (M > 0 && M == B) {
     std::memcpy(out.row_mut(keep), in.row(nw), static_cast<size_t>(B) * row_bytes);
   } else if (M > 0) {
     std::vector<double> wsum(static_cast<size_t>(M), 0.0);
-    std::vector<float> src(static_cast<size_t>(dim));
-    int64_t loaded = -1;
     auto add = [&](int64_t from, int64_t to, double w) {
-      // memcpy: a mapped matrix's floats are generally not 4-byte aligned.
-      if (from != loaded) std::memcpy(src.data(), in.row(nw + from), static_cast<size_t>(dim) * 4);
-      loaded = from;
+      credit(from);
+      load(from);
       float* dst = out.row_mut(keep + to);
       for (int64_t t = 0; t < dim; ++t) dst[t] += static_cast<float>(w) * src[static_cast<size_t>(t)];
       wsum[static_cast<size_t>(to)] += w;
@@ -171,8 +226,8 @@ void prune_model(Model& m, int64_t words, int64_t buckets) {
       for (const Move& mv : char_moves(m, M)) add(mv.from, mv.to, mv.weight);
     } else {
       for (int64_t b = 0; b < B; ++b) {
-        std::memcpy(src.data(), in.row(nw + b), static_cast<size_t>(dim) * 4);
-        loaded = b;
+        credit(b);
+        load(b);
         double s = 0;
         for (float v : src) s += static_cast<double>(v) * v;
         if (s > 0) add(b, b % M, s);
@@ -185,8 +240,28 @@ void prune_model(Model& m, int64_t words, int64_t buckets) {
       for (int64_t t = 0; t < dim; ++t) r[t] *= inv;
     }
   }
+  credit(std::numeric_limits<int64_t>::max());
+  std::vector<Use>().swap(uses);
   m.args.bucket = static_cast<int32_t>(M);
   install(m, keep, std::move(out), -1, {});
+  if (!exact_words) return;
+  // A kept word's vector is the mean of its n subword rows (its own row first, duplicates
+  // counted; n changes only when every n-gram row goes). Its row now holds the sum S of its old
+  // rows: row = S * n_new / n_old - (its new n-gram rows) makes the new mean S / n_old, the
+  // word's original vector.
+  DenseMatrix& x = *m.input.dense();
+  for (int32_t i = 0; i < keep; ++i) {
+    const int32_t n_old = old_n[static_cast<size_t>(i)];
+    if (n_old <= 1) continue;  // no n-gram row before: its row is its vector and did not change
+    const std::vector<int32_t>& sw = m.dict.entry(i).subwords;
+    float* r = x.row_mut(i);
+    const float f = static_cast<float>(static_cast<double>(sw.size()) / n_old);
+    for (int64_t t = 0; t < dim; ++t) r[t] *= f;
+    for (size_t k = 1; k < sw.size(); ++k) {
+      const float* g = x.row(sw[k]);
+      for (int64_t t = 0; t < dim; ++t) r[t] -= g[t];
+    }
+  }
 }
 
 std::vector<int64_t> trained_rows(const Model& m) {

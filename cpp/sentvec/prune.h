@@ -21,17 +21,23 @@ void check_prunable(const Model& m, int64_t words, int64_t buckets);
 /// the n-gram rows into `buckets` rows:
 /// - char n-grams: each n-gram string of the *original* vocabulary (dropped words included,
 ///   the words that become out-of-vocabulary) is hashed again (fnv1a % buckets); new row j is
-///   the average of the old rows its strings came from, each weighted by the summed counts of
-///   the vocabulary words containing it (old rows no word uses were never trained and are
-///   left out). An OOV query then finds the same strings' (averaged) rows, so its vector
-///   degrades with the collisions instead of losing n-grams.
+///   the average of the old rows its strings came from, each weighted by the number of times a
+///   vocabulary word contains it (old rows no word uses were never trained and are left out).
+///   An OOV query then finds the same strings' (averaged) rows, so its vector degrades with
+///   the collisions instead of losing n-grams.
 /// - word n-grams: their strings are unknown, so `buckets` must divide the bucket count
 ///   (key % buckets == (key % bucket) % buckets); new row j averages old rows b with
 ///   b % buckets == j, weighted by their squared norm (rows that moved further from their
 ///   small random start carry more).
-/// `buckets` == 0 drops every n-gram row. Reads the input matrix row by row in file order
-/// (a mapped model is read once, never copied whole); what it allocates is checked with the
-/// memory guard first (MemError).
+/// Kept words keep their vectors: whenever the char n-gram rows change (`buckets` differs from
+/// the bucket count, 0 included), each kept word's own row is set to what makes the mean of its
+/// subword rows (its own row and its n-gram rows under the new hashing, duplicates counted) its
+/// original vector again, up to float rounding; supervised models keep each word's sum of
+/// subword rows so. Not sent2vec, whose sentence vectors use the word rows alone (they are
+/// kept as they are). Words without n-grams ("</s>") keep their row.
+/// `buckets` == 0 drops every n-gram row (an OOV word then gets a zero vector). Reads the input
+/// matrix row by row in file order (a mapped model is read once, never copied whole); what it
+/// allocates is checked with the memory guard first (MemError).
 void prune_model(Model& m, int64_t words, int64_t buckets);
 
 /// Quantization's `cutoff` for unsupervised models: keeps the `words` most frequent words and

@@ -180,6 +180,69 @@ void train_and_encode(const RowFn& row, int64_t rows, int32_t dim, ProductQuanti
       256);
 }
 
+/// Word models: a word's vector is the mean of its subword rows (its own row and its char
+/// n-gram rows, duplicates counted), and only the word uses its own row. Once every row is
+/// encoded, each word row is encoded again, from what the word's vector needs of it given its
+/// *quantized* n-gram rows: the sum of its dense subword rows minus the decoded n-gram rows. The
+/// n-gram rows' quantization errors are then made up for in the word's vector (only the word
+/// row's own error remains, divided by the subword count); OOV words, which have only n-gram
+/// rows, do not change.
+void refit_word_rows(const Model& m, const DenseMatrix& d, QuantMatrix& q, int32_t threads) {
+  const int32_t nw = m.dict.nwords();
+  const int32_t dim = static_cast<int32_t>(d.cols());
+  const ProductQuantizer& pq = q.pq;
+  std::vector<CentroidTable> tables(static_cast<size_t>(pq.nsubq));
+  for (int32_t s = 0; s < pq.nsubq; ++s)
+    tables[static_cast<size_t>(s)].set(pq.centroids.data() + static_cast<int64_t>(s) * kK * pq.dsub,
+                                       s == pq.nsubq - 1 ? pq.lastdsub : pq.dsub);
+  CentroidTable norm_table;
+  if (q.qnorm) norm_table.set(q.npq.centroids.data(), 1);
+  const int64_t rows = d.rows();
+  parallel_for(
+      nw, pick_threads(nw, threads, 1024),
+      [&](int64_t i) {
+        const std::vector<int32_t>& sw = m.dict.entry(static_cast<int32_t>(i)).subwords;
+        if (sw.size() <= 1 || sw[0] != i) return;
+        thread_local std::vector<float> target, r, dec;
+        target.assign(static_cast<size_t>(dim), 0.f);
+        r.resize(static_cast<size_t>(dim));
+        for (size_t k = 0; k < sw.size(); ++k) {
+          if (sw[k] < nw && k > 0) return;  // a word row in another word's list: leave it
+          if (sw[k] < 0 || sw[k] >= rows) return;
+          // memcpy: a mapped matrix's floats are generally not 4-byte aligned.
+          std::memcpy(r.data(), d.row(sw[k]), static_cast<size_t>(dim) * 4);
+          for (int32_t t = 0; t < dim; ++t) target[t] += r[t];
+        }
+        for (size_t k = 1; k < sw.size(); ++k) q.add_row_to(target.data(), sw[k], -1.f);
+        uint8_t* codes = q.codes.data() + i * pq.nsubq;
+        if (!q.qnorm) {
+          for (int32_t s = 0; s < pq.nsubq; ++s)
+            codes[s] = static_cast<uint8_t>(tables[static_cast<size_t>(s)].nearest(target.data() + s * pq.dsub));
+          return;
+        }
+        double nn = 0;
+        for (float v : target) nn += static_cast<double>(v) * v;
+        const float nrm = static_cast<float>(std::sqrt(nn));
+        if (nrm > 0.f)
+          for (int32_t t = 0; t < dim; ++t) r[t] = target[t] / nrm;
+        else
+          std::fill(r.begin(), r.end(), 0.f);
+        for (int32_t s = 0; s < pq.nsubq; ++s)
+          codes[s] = static_cast<uint8_t>(tables[static_cast<size_t>(s)].nearest(r.data() + s * pq.dsub));
+        // The norm that fits the encoded direction best (least squares), then its nearest code.
+        dec.assign(static_cast<size_t>(dim), 0.f);
+        pq.add_code(dec.data(), codes, 1.f);
+        double dt = 0, dd = 0;
+        for (int32_t t = 0; t < dim; ++t) {
+          dt += static_cast<double>(dec[t]) * target[t];
+          dd += static_cast<double>(dec[t]) * dec[t];
+        }
+        const float scale = dd > 0 ? static_cast<float>(dt / dd) : 0.f;
+        q.norm_codes[static_cast<size_t>(i)] = static_cast<uint8_t>(norm_table.nearest(&scale));
+      },
+      64);
+}
+
 }  // namespace
 
 QuantMatrix quantize_matrix(const DenseMatrix& d, const QuantizeOptions& o) {
@@ -351,6 +414,7 @@ void quantize_model(Model& m, const QuantizeOptions& o) {
   r.dsub = o.dsub;
   check_quantizable(m, r);
   QuantMatrix qin = quantize_matrix(*m.input.dense(), o);
+  if (o.refit_words) refit_word_rows(m, *m.input.dense(), qin, o.threads);
   if (o.qout) {
     QuantizeOptions oo = o;
     oo.seed = o.seed + 1000003u;
@@ -384,6 +448,8 @@ void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts) {
     check_memory(need, "quantizing " + std::to_string(rows_in) + " rows", "use a larger dsub or a cutoff");
   }
   if (!m.is_supervised()) o.train_rows = trained_rows(m);
+  // Word vectors only (skipgram, cbow): a sent2vec sentence uses word rows alone.
+  o.refit_words = !m.is_supervised() && !m.is_sent2vec() && m.args.maxn > 0 && m.args.bucket > 0;
   if (r.retrain)
     retrain(m, r.input, r.epoch.value_or(m.args.epoch), r.lr.value_or(m.args.lr), o.threads,
             r.verbose.value_or(m.args.verbose), topts);

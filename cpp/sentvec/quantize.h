@@ -25,6 +25,9 @@ struct QuantizeOptions {
   /// initialisation; sampled, they would spend centroids on noise.
   std::vector<int64_t> train_rows;
   int32_t niter = 25;          ///< k-means iterations
+  /// Word models: encode each word row again so that the word's vector, the mean of its
+  /// quantized subword rows, makes up for its n-gram rows' quantization errors.
+  bool refit_words = false;
   /// Called between k-means iterations; may throw to abort (autotune's Ctrl-C). With
   /// threads > 1 it runs on the worker threads.
   std::function<void()> check;

@@ -471,7 +471,12 @@ class Model:
 
         The input matrix (word rows and n-gram rows; the output matrix too with ``qout``) is
         product-quantized: sub-vectors of ``dsub`` values, 256 centroids each, trained with
-        k-means on a bounded sample of rows; ``qnorm`` quantizes the row norms separately.
+        k-means on a bounded sample of rows; ``qnorm`` quantizes the row norms separately. In
+        skipgram and cbow models with character n-grams each word row is then encoded again
+        from what the word's vector needs given its *quantized* n-gram rows, so a word's vector
+        carries only its own row's quantization error (divided by its number of rows) rather
+        than the sum of all its rows' errors; an out-of-vocabulary word's vector, the mean of
+        quantized n-gram rows, is not affected.
         ``save_model`` then writes a ``.ftz`` file, which ``load_model(path, mmap=True)`` maps
         (codes are views into the file, not copies).
 
@@ -514,10 +519,14 @@ class Model:
 
         Character n-gram rows: every n-gram string of the original vocabulary (dropped words
         included) is hashed into the new buckets; a new row is the average of the old rows its
-        strings came from, weighted by how often the vocabulary uses each string (summed word
-        counts). An out-of-vocabulary word, a dropped word included, then still finds a row for
-        each of its n-grams, and its vector degrades with the collisions instead of losing
-        n-grams. Word n-gram rows (sent2vec, supervised ``wordNgrams > 1``) have no strings to
+        strings came from, weighted by the number of vocabulary words that contain each string.
+        An out-of-vocabulary word, a dropped word included, then still finds a row for each of
+        its n-grams, and its vector (the mean of those rows) degrades with the collisions instead
+        of losing n-grams; ``buckets=0`` leaves it a zero vector. A kept word keeps its vector:
+        its own row is set so that the mean of its rows under the new hashing (own row and
+        n-gram rows, an n-gram that occurs twice counted twice) is its original vector again, up
+        to float rounding (for supervised models, its sum of rows stays; sent2vec keeps its
+        word rows as they are, since its sentence vectors use them alone). Word n-gram rows (sent2vec, supervised ``wordNgrams > 1``) have no strings to
         re-hash: ``buckets`` must then divide the model's bucket count and new row ``j`` is the
         average of old rows ``b`` with ``b % buckets == j``, weighted by their squared norm.
         ``buckets=0`` drops every n-gram row. ``None`` keeps the words / the buckets. Kept

@@ -179,7 +179,7 @@ def test_pruned_model_answers_oov_close_to_original(models, tmp_path):
     cut_vectors = cut.quantize(cutoff=1000, dsub=1).get_word_vectors(dropped)
     assert rehashed > 0.6, rehashed
     assert rehashed > _cos(cut_vectors, want).mean() - 0.05
-    # kept words: own row unchanged, n-gram rows averaged with colliding ones
+    # kept words: their own row makes up for the re-hashed n-gram rows (exact: see below)
     kept = words[:200]
     assert _cos(p.get_word_vectors(kept), original.get_word_vectors(kept)).mean() > 0.8
     # round trip, and official fastText reads a pruned (not quantized) model the same way
@@ -190,6 +190,133 @@ def test_pruned_model_answers_oov_close_to_original(models, tmp_path):
     theirs = fasttext.load_model(str(tmp_path / "p.bin"))
     for w in dropped[:50] + kept[:50]:
         np.testing.assert_allclose(theirs.get_word_vector(w), p.get_word_vector(w), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["skipgram", "cbow"])
+@pytest.mark.parametrize("buckets", [5000, 40, 0])
+def test_pruned_model_keeps_kept_words_vectors(models, kind, buckets):
+    """prune(words, buckets) with fewer buckets: a kept word's vector is the original's (its own
+    row takes up the re-hashed n-gram rows' difference, duplicates counted: with 40 buckets most
+    words hit one row twice), while an OOV word's vector is the mean of its re-hashed n-gram
+    rows (zeros with buckets=0)."""
+    original = sentvec.load_model(models[kind])
+    words = original.words
+    p = sentvec.load_model(models[kind], mmap=True).prune(words=1000, buckets=buckets)
+    assert p.words == words[:1000]
+    kept = p.words
+    np.testing.assert_allclose(p.get_word_vectors(kept), original.get_word_vectors(kept), rtol=1e-4, atol=1e-5)
+    nw = len(kept)
+    x = p.get_input_matrix()
+    assert x.shape[0] == nw + buckets
+    if buckets == 40:  # the case the brief names: n-grams that collide within one word
+        dup = [w for w in kept if len(set(p.get_subwords(w)[1])) < len(p.get_subwords(w)[1])]
+        assert len(dup) > 500
+        for w in dup[:50]:
+            ids = p.get_subwords(w)[1]
+            np.testing.assert_allclose(x[ids].mean(0), original.get_word_vector(w), rtol=1e-4, atol=1e-5)
+    # the word rows changed (the test would pass trivially if only the n-gram rows moved)
+    assert not np.allclose(x[:nw], original.get_input_matrix()[:nw])
+    oov = ["whaleboatsz", "unknownish", "é"] + words[1500:1600]  # unknown and dropped words
+    for w in oov:
+        assert w not in p.words
+        got = p.get_word_vector(w)
+        ids = p.get_subwords(w)[1]
+        if buckets == 0:
+            assert len(ids) == 0 and not got.any()
+            continue
+        assert len(ids) > 0 and (ids >= nw).all()  # n-gram rows only
+        np.testing.assert_allclose(got, x[ids].mean(0), rtol=1e-5, atol=1e-6)
+        assert np.linalg.norm(got) > 0
+    if buckets == 5000:
+        assert _cos(p.get_word_vectors(oov), original.get_word_vectors(oov)).mean() > 0.6
+
+
+def test_pruned_supervised_model_predicts_as_before(tmp_path):
+    """A supervised model with char n-grams: pruning its buckets keeps every word's sum of
+    subword rows, so a line of known words gets the same hidden vector and predictions."""
+    lines = []
+    with lzma.open(GUTENBERG, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i == 3000:
+                break
+            toks = line.split()
+            if toks:
+                lines.append(f"__label__{'long' if len(toks) > 12 else 'short'}{len(toks) % 3} {line.strip()}")
+    (tmp_path / "l.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = sentvec.train_supervised(str(tmp_path / "l.txt"), dim=16, epoch=3, minCount=2, minn=2, maxn=4,
+                                 bucket=20000, thread=1, seed=1, verbose=0)
+    m.save_model(tmp_path / "l.bin")
+    p = sentvec.load_model(tmp_path / "l.bin").prune(buckets=300)
+    assert p.get_input_matrix().shape[0] == len(p.words) + 300
+    known = [" ".join(w for w in l.split()[1:] if w in set(m.words)) for l in lines[:100]]
+    known = [k for k in known if k]
+    np.testing.assert_allclose(p.get_sentence_vector(known[0]), m.get_sentence_vector(known[0]), rtol=1e-4, atol=1e-5)
+    lab_m, prob_m = m.predict(known, k=3)
+    lab_p, prob_p = p.predict(known, k=3)
+    np.testing.assert_allclose(np.asarray(prob_p), np.asarray(prob_m), rtol=1e-3, atol=1e-5)
+    # the labels agree wherever the probabilities are not (near) tied
+    for a, b, pr in zip(lab_m, lab_p, prob_m):
+        if pr[0] - pr[1] > 1e-3:
+            assert a[0] == b[0]
+
+
+def _ftz_input(path):
+    """The input matrix of a .ftz without pruned index or qnorm, decoded with numpy (§1), and
+    its codes and centroids: (rows, codes, centroids as (nsubq, 256, dsub))."""
+    data = Path(path).read_bytes()
+    at = struct.calcsize("<ii") + struct.calcsize("<12id")
+    dim = struct.unpack_from("<i", data, 8)[0]
+    nwords, size, _, _, psize = struct.unpack_from("<iiiqq", data, at)
+    assert psize == -1
+    at += struct.calcsize("<iiiqq")
+    for _ in range(size):
+        at = data.index(b"\0", at) + 1 + struct.calcsize("<qb")
+    assert data[at:at + 2] == b"\1\0"  # quantized input, no qnorm
+    rows, n, codesize = struct.unpack_from("<qqi", data, at + 2)
+    at += 2 + struct.calcsize("<qqi")
+    assert n == dim
+    codes = np.frombuffer(data, np.uint8, codesize, at).reshape(rows, -1)
+    at += codesize
+    pdim, nsubq, dsub, lastdsub = struct.unpack_from("<4i", data, at)
+    assert (pdim, nsubq, lastdsub) == (dim, dim // dsub, dsub)
+    cent = np.frombuffer(data, "<f4", dim * 256, at + 16).reshape(nsubq, 256, dsub)
+    dense = np.concatenate([cent[m][codes[:, m]] for m in range(nsubq)], axis=1)
+    return dense, codes, cent
+
+
+def _encode(x, cent):
+    """Nearest centroid of each sub-vector of the rows x."""
+    nsubq, _, d = cent.shape
+    sub = x.reshape(len(x), nsubq, d)
+    return np.stack([((sub[:, m, None, :] - cent[m][None]) ** 2).sum(-1).argmin(1) for m in range(nsubq)], 1)
+
+
+@pytest.mark.parametrize("kind", ["skipgram", "cbow"])
+def test_quantized_word_rows_make_up_for_ngram_errors(models, tmp_path, kind):
+    """quantize encodes each word row from what the word's vector needs given its *quantized*
+    n-gram rows (the sum of its dense rows minus the decoded n-gram rows), so a word's vector
+    carries only its own row's error / n. Checked on the saved codes: the word rows' codes are
+    the nearest ones to that target, and the vectors are closer to the original than those
+    the plain codes (the dense word row's nearest) would give."""
+    original = sentvec.load_model(models[kind])
+    q = sentvec.load_model(models[kind], mmap=True).quantize(dsub=4)
+    q.save_model(tmp_path / "q.ftz")
+    dec, codes, cent = _ftz_input(tmp_path / "q.ftz")
+    x = original.get_input_matrix().astype(np.float64)
+    kept = [i for i, w in enumerate(q.words) if len(q.get_subwords(w)[1]) > 1]
+    ids = [q.get_subwords(q.words[i])[1] for i in kept]
+    for i, r in zip(kept[:100], ids):  # the codes are those inference uses
+        np.testing.assert_allclose(q.get_word_vector(q.words[i]), dec[r].mean(0), rtol=1e-4, atol=1e-6)
+    target = np.stack([x[r].sum(0) - dec[r[1:]].sum(0) for r in ids])
+    assert (codes[kept] == _encode(target, cent)).all(1).mean() > 0.98
+    n = np.array([len(r) for r in ids])[:, None]
+    want = np.stack([x[r].mean(0) for r in ids])
+    plain_row = np.concatenate([cent[m][_encode(x[kept], cent)[:, m]] for m in range(cent.shape[0])], 1)
+    plain = (plain_row + np.stack([dec[r[1:]].sum(0) for r in ids])) / n
+    got = q.get_word_vectors([q.words[i] for i in kept]).astype(np.float64)
+    err = np.linalg.norm(got - want, axis=1).mean()
+    err_plain = np.linalg.norm(plain - want, axis=1).mean()
+    assert err < 0.7 * err_plain, (err, err_plain)
 
 
 def test_pruned_sent2vec(models, corpus):
