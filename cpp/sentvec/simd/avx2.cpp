@@ -62,7 +62,11 @@ inline void add8(float* x, const float* y, int64_t n) {
     _mm_storeu_ps(x + i, _mm_add_ps(_mm_loadu_ps(x + i), _mm_loadu_ps(y + i)));
     i += 4;
   }
-  for (; i < n; ++i) x[i] += y[i];
+  for (; i < n; ++i) {
+    float v;  // y may be a row of a mapped file, not 4-byte aligned
+    __builtin_memcpy(&v, y + i, sizeof v);
+    x[i] += v;
+  }
 }
 
 // grad[j] += a * w[j]; w[j] += a * h[j] for j in [i, n), n - i < 8: the same fused
