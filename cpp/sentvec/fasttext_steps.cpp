@@ -61,14 +61,7 @@ class UnsupervisedStep : public LineStep {
         }
         w.update(bow_.data(), bow_.size(), &ids_[i], 1, 0, lr, false);
       } else {
-        if (i + 1 < n) {
-          // The next centre's rows are scattered over the input matrix: ask for them now, so
-          // they arrive while this centre trains (fetching them on use stalls on every one).
-          const DenseMatrix& in = w.ctx.input;
-          const int32_t* r = rows_of(ids_[i + 1]);
-          for (size_t k = 0, nr = rows_count(ids_[i + 1]); k < nr; ++k)
-            simd::prefetch_row(in.row(r[k]), in.cols());
-        }
+        if (i + 1 < n) prefetch_rows(w.ctx.input, ids_[i + 1]);
         const int32_t* sw = rows_of(ids_[i]);
         const size_t nsw = rows_count(ids_[i]);
         const DenseMatrix& out = w.ctx.output;
@@ -81,6 +74,8 @@ class UnsupervisedStep : public LineStep {
     }
   }
 
+  // Asks for a word's input rows ahead of their use: they are scattered over the input matrix
+  // and fetching them on use stalls on every one.
   void prefetch_rows(const DenseMatrix& in, int32_t id) const {
     const int32_t* r = rows_of(id);
     for (size_t k = 0, nr = rows_count(id); k < nr; ++k) simd::prefetch_row(in.row(r[k]), in.cols());

@@ -116,6 +116,22 @@ void kmeans(const float* x, int64_t n, int32_t d, float* c, uint64_t seed, int32
 /// Row i of the matrix being quantized: a pointer into it, or into `scratch` (dim floats)
 /// when the row is transformed on the way (qnorm divides by the norm), so that no
 /// transformed copy of the whole matrix is ever made.
+/// One CentroidTable per sub-quantizer of `pq`.
+std::vector<CentroidTable> centroid_tables(const ProductQuantizer& pq) {
+  std::vector<CentroidTable> tables(static_cast<size_t>(pq.nsubq));
+  for (int32_t m = 0; m < pq.nsubq; ++m)
+    tables[static_cast<size_t>(m)].set(pq.centroids.data() + static_cast<int64_t>(m) * kK * pq.dsub,
+                                       m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub);
+  return tables;
+}
+
+/// The nearest centroid of each sub-vector of x: a row's nsubq codes.
+void encode(const std::vector<CentroidTable>& tables, const ProductQuantizer& pq, const float* x,
+            uint8_t* codes) {
+  for (int32_t m = 0; m < pq.nsubq; ++m)
+    codes[m] = static_cast<uint8_t>(tables[static_cast<size_t>(m)].nearest(x + m * pq.dsub));
+}
+
 using RowFn = std::function<const float*(int64_t i, float* scratch)>;
 
 /// Trains `pq` (already sized) on a bounded random sample of the rows and encodes every row.
@@ -163,19 +179,13 @@ void train_and_encode(const RowFn& row, int64_t rows, int32_t dim, ProductQuanti
       1);
   std::vector<float>().swap(picked);
   codes.assign(static_cast<size_t>(rows) * pq.nsubq, 0);
-  std::vector<CentroidTable> tables(static_cast<size_t>(pq.nsubq));
-  for (int32_t m = 0; m < pq.nsubq; ++m)
-    tables[static_cast<size_t>(m)].set(pq.centroids.data() + static_cast<int64_t>(m) * kK * pq.dsub,
-                                       m == pq.nsubq - 1 ? pq.lastdsub : pq.dsub);
+  const std::vector<CentroidTable> tables = centroid_tables(pq);
   parallel_for(
       rows, pick_threads(rows, o.threads, 1024),
       [&](int64_t i) {
         thread_local std::vector<float> scratch;
         scratch.resize(static_cast<size_t>(dim));
-        const float* xi = row(i, scratch.data());
-        for (int32_t m = 0; m < pq.nsubq; ++m)
-          codes[static_cast<size_t>(i) * pq.nsubq + m] =
-              static_cast<uint8_t>(tables[static_cast<size_t>(m)].nearest(xi + m * pq.dsub));
+        encode(tables, pq, row(i, scratch.data()), codes.data() + static_cast<size_t>(i) * pq.nsubq);
       },
       256);
 }
@@ -191,10 +201,7 @@ void refit_word_rows(const Model& m, const DenseMatrix& d, QuantMatrix& q, int32
   const int32_t nw = m.dict.nwords();
   const int32_t dim = static_cast<int32_t>(d.cols());
   const ProductQuantizer& pq = q.pq;
-  std::vector<CentroidTable> tables(static_cast<size_t>(pq.nsubq));
-  for (int32_t s = 0; s < pq.nsubq; ++s)
-    tables[static_cast<size_t>(s)].set(pq.centroids.data() + static_cast<int64_t>(s) * kK * pq.dsub,
-                                       s == pq.nsubq - 1 ? pq.lastdsub : pq.dsub);
+  const std::vector<CentroidTable> tables = centroid_tables(pq);
   CentroidTable norm_table;
   if (q.qnorm) norm_table.set(q.npq.centroids.data(), 1);
   const int64_t rows = d.rows();
@@ -216,8 +223,7 @@ void refit_word_rows(const Model& m, const DenseMatrix& d, QuantMatrix& q, int32
         for (size_t k = 1; k < sw.size(); ++k) q.add_row_to(target.data(), sw[k], -1.f);
         uint8_t* codes = q.codes.data() + i * pq.nsubq;
         if (!q.qnorm) {
-          for (int32_t s = 0; s < pq.nsubq; ++s)
-            codes[s] = static_cast<uint8_t>(tables[static_cast<size_t>(s)].nearest(target.data() + s * pq.dsub));
+          encode(tables, pq, target.data(), codes);
           return;
         }
         double nn = 0;
@@ -227,8 +233,7 @@ void refit_word_rows(const Model& m, const DenseMatrix& d, QuantMatrix& q, int32
           for (int32_t t = 0; t < dim; ++t) r[t] = target[t] / nrm;
         else
           std::fill(r.begin(), r.end(), 0.f);
-        for (int32_t s = 0; s < pq.nsubq; ++s)
-          codes[s] = static_cast<uint8_t>(tables[static_cast<size_t>(s)].nearest(r.data() + s * pq.dsub));
+        encode(tables, pq, r.data(), codes);
         // The norm that fits the encoded direction best (least squares), then its nearest code.
         dec.assign(static_cast<size_t>(dim), 0.f);
         pq.add_code(dec.data(), codes, 1.f);

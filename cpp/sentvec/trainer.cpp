@@ -198,14 +198,14 @@ std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOp
     pre = VecFile();
   }
 
+  CompactLayout c;
+  CompactInput compact;
   if (wants_compact(args, opts)) {
-    CompactLayout c = compact_layout(dict, in);
-    run_training(*model, input, dict.ntokens(), opts, factory, log, nullptr, nullptr,
-                 CompactInput{&c.matrix, &c.rows});
-    copy_back(c, dict.nwords(), in);
-    return model;
+    c = compact_layout(dict, in);
+    compact = CompactInput{&c.matrix, &c.rows};
   }
-  run_training(*model, input, dict.ntokens(), opts, factory, log);
+  run_training(*model, input, dict.ntokens(), opts, factory, log, nullptr, nullptr, compact);
+  if (compact.input) copy_back(c, dict.nwords(), in);
   return model;
 }
 

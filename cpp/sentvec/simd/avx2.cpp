@@ -100,9 +100,9 @@ inline void output_step8(float* grad, float* w, const float* h, float a, int64_t
 
 float dot_k(const float* a, const float* b, int64_t n) { return dot8(a, b, n); }
 
-// Up to 64 floats of x (or h, grad) held in registers across all rows of an output layer:
-// a row then costs its own loads only. Vector v of a block of `width` floats is full below
-// `full` and masked at `full` when width % 8 != 0.
+// Up to 64 floats of x held in registers across all rows of an output layer (dot_rows): a row
+// then costs its own loads only. Vector i of the `width` floats is full below `nfull` and
+// masked at `nfull` when width % 8 != 0.
 template <int NV>
 struct RegBlock {
   __m256 v[NV];
@@ -116,10 +116,6 @@ struct RegBlock {
   }
   __m256 load(const float* p, int i) const {
     return i < nfull ? _mm256_loadu_ps(p + 8 * i) : _mm256_maskload_ps(p + 8 * i, mask);
-  }
-  void store(float* p, int i, __m256 x) const {
-    if (i < nfull) _mm256_storeu_ps(p + 8 * i, x);
-    else _mm256_maskstore_ps(p + 8 * i, mask, x);
   }
 };
 
