@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 
@@ -48,34 +49,48 @@ void Worker::update(const int32_t* in, size_t n, const int32_t* targets, int32_t
 
 namespace {
 
-// Uniform(-1/dim, 1/dim) over every row, in blocks seeded from the seed and the block index
-// so the result does not depend on the number of threads. (fastText leaves part of the
-// matrix zero with fewer than 10 threads; every row is initialised here.)
-void init_uniform(DenseMatrix& m, uint64_t seed, int32_t threads, int64_t row0 = 0,
-                  int64_t row1 = -1) {
+// Row `row` of a matrix initialised from `seed`: Uniform(-1/dim, 1/dim) from a counter-based
+// generator keyed by (seed, row) (wyrand: draw j mixes key + (j + 1) * c with one 64x64->128-bit
+// multiply), so any row can be made alone, in any order, by any thread: the compact training
+// copy makes its rows first and the rest of the matrix is filled beside training. (fastText
+// leaves part of the matrix zero with fewer than 10 threads; every row is initialised here.)
+inline uint64_t wy_draw(uint64_t x) {
+  const unsigned __int128 t = static_cast<unsigned __int128>(x) * (x ^ 0xe7037ed1a0b428dbull);
+  return static_cast<uint64_t>(t >> 64) ^ static_cast<uint64_t>(t);
+}
+
+void init_row(float* x, int64_t d, uint64_t seed, int64_t row) {
+  const float bound = 1.f / static_cast<float>(d);
+  const float scale = 2.f * bound / 16777216.f;
+  const uint64_t key = mix64(mix64(seed * 0x9e3779b97f4a7c15ull + 0x696e6974ull) +
+                             static_cast<uint64_t>(row));
+  constexpr uint64_t kStep = 0xa0761d6478bd642full;
+  // Two 24-bit uniforms per 64-bit draw; the draws are independent, so they pipeline.
+  int64_t j = 0;
+  uint64_t c = key;
+  for (; j + 2 <= d; j += 2) {
+    c += kStep;
+    const uint64_t r = wy_draw(c);
+    x[j] = static_cast<float>(static_cast<int32_t>(r >> 40)) * scale - bound;
+    x[j + 1] = static_cast<float>(static_cast<int32_t>((r >> 16) & 0xFFFFFF)) * scale - bound;
+  }
+  if (j < d) x[j] = static_cast<float>(static_cast<int32_t>(wy_draw(c + kStep) >> 40)) * scale - bound;
+}
+
+// Rows [row0, row1) of `m` (row1 < 0: to the end) by init_row; rows past `nwords` are zero with
+// initBuckets=zero. Every core helps unless `threads` is 1 (the values depend on the row only).
+void init_rows(DenseMatrix& m, uint64_t seed, int64_t row0 = 0, int64_t row1 = -1,
+               int64_t zero_from = -1, int32_t threads = 0) {
   const int64_t rows = row1 < 0 ? m.rows() : row1, d = m.cols();
   if (rows <= row0 || d == 0) return;
-  const float bound = 1.f / static_cast<float>(d);
-  constexpr int64_t kBlock = 4096;
+  constexpr int64_t kBlock = 1024;
   const int64_t nblocks = (rows - row0 + kBlock - 1) / kBlock;
-  // Every core helps (the values depend on the block only, not on who computes them).
-  (void)threads;
-  parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
-    const uint64_t key = mix64(seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(b) + 0x696e6974ull);
-    // Four independent generators, interleaved: their steps overlap in the pipeline.
-    Rng g[4] = {Rng(key), Rng(key + 1), Rng(key + 2), Rng(key + 3)};
-    const int64_t i0 = (row0 + b * kBlock) * d, i1 = std::min(rows, row0 + (b + 1) * kBlock) * d;
-    float* x = m.data_mut();
-    const float scale = 2.f * bound / 16777216.f;
-    int64_t i = i0;
-    // Two 24-bit uniforms per 64-bit draw.
-    for (; i + 8 <= i1; i += 8)
-      for (int k = 0; k < 4; ++k) {
-        const uint64_t r = g[k].next();
-        x[i + 2 * k] = static_cast<float>(r >> 40) * scale - bound;
-        x[i + 2 * k + 1] = static_cast<float>((r >> 16) & 0xFFFFFF) * scale - bound;
-      }
-    for (; i < i1; ++i) x[i] = static_cast<float>(g[0].next() >> 40) * scale - bound;
+  parallel_for(nblocks, threads == 1 ? 1 : pick_threads(nblocks, 0, 4), [&](int64_t b) {
+    const int64_t r1 = std::min(rows, row0 + (b + 1) * kBlock);
+    for (int64_t r = row0 + b * kBlock; r < r1; ++r) {
+      if (zero_from >= 0 && r >= zero_from) std::fill_n(m.row_mut(r), d, 0.f);
+      else init_row(m.row_mut(r), d, seed, r);
+    }
   }, 1);
 }
 
@@ -96,10 +111,13 @@ bool wants_compact(const Args& a, const TrainOptions& opts) {
          a.bucket > 0 && a.maxn > 0 && a.checkpoint.empty() && a.validation.empty();
 }
 
-CompactLayout compact_layout(const Dictionary& dict, const DenseMatrix& full) {
+// The layout of the compact copy, its rows initialised as the full matrix's rows they stand for
+// (init_row keyed by the full row), so no full-matrix row has to exist before training.
+CompactLayout compact_layout(const Dictionary& dict, int64_t full_rows, int64_t d, uint64_t seed,
+                             int64_t zero_from) {
   CompactLayout c;
   const int32_t nw = dict.nwords();
-  std::vector<int32_t> renumber(static_cast<size_t>(full.rows() - nw), -1);
+  std::vector<int32_t> renumber(static_cast<size_t>(full_rows - nw), -1);
   c.rows.start.reserve(static_cast<size_t>(nw) + 1);
   c.rows.start.push_back(0);
   for (int32_t w = 0; w < nw; ++w) {
@@ -117,15 +135,40 @@ CompactLayout compact_layout(const Dictionary& dict, const DenseMatrix& full) {
     }
     c.rows.start.push_back(static_cast<int64_t>(c.rows.rows.size()));
   }
-  const int64_t d = full.cols();
-  check_memory((nw + static_cast<int64_t>(c.source.size())) * d * 4,
-               "the compact training copy of the input matrix", "lower option 'bucket' or 'dim'");
-  c.matrix = DenseMatrix(nw + static_cast<int64_t>(c.source.size()), d, DenseMatrix::Uninitialized{});
-  if (nw) std::copy_n(full.data(), static_cast<size_t>(nw * d), c.matrix.data_mut());
-  for (size_t i = 0; i < c.source.size(); ++i)
-    std::copy_n(full.row(c.source[i]), d, c.matrix.row_mut(nw + static_cast<int64_t>(i)));
+  const int64_t n = nw + static_cast<int64_t>(c.source.size());
+  check_memory(n * d * 4, "the compact training copy of the input matrix",
+               "lower option 'bucket' or 'dim'");
+  c.matrix = DenseMatrix(n, d, DenseMatrix::Uninitialized{});
+  parallel_for(n, pick_threads(n, 0, 1024), [&](int64_t k) {
+    const int64_t r = k < nw ? k : c.source[static_cast<size_t>(k - nw)];
+    if (zero_from >= 0 && r >= zero_from) std::fill_n(c.matrix.row_mut(k), d, 0.f);
+    else init_row(c.matrix.row_mut(k), d, seed, r);
+  }, 256);
   return c;
 }
+
+// Runs `fn` on a thread of its own until join() (or destruction); inline when no thread can be
+// started.
+class Beside {
+ public:
+  template <class F>
+  explicit Beside(F fn) {
+    try {
+      t_ = std::thread(std::move(fn));
+    } catch (const std::system_error&) {
+      fn();
+    }
+  }
+  ~Beside() { join(); }
+  void join() {
+    if (t_.joinable()) t_.join();
+  }
+  Beside(const Beside&) = delete;
+  Beside& operator=(const Beside&) = delete;
+
+ private:
+  std::thread t_;
+};
 
 void copy_back(const CompactLayout& c, int32_t nw, DenseMatrix& full) {
   const int64_t d = full.cols();
@@ -186,26 +229,34 @@ std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOp
   model->input = AnyMatrix(DenseMatrix(in_rows, args.dim, DenseMatrix::Uninitialized{}));
   model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
   DenseMatrix& in = *model->input.dense();
-  init_uniform(in, args.seed, args.thread);
-  if (args.init_buckets == "zero")
-    for (int64_t r = dict.nwords(); r < in_rows; ++r) std::fill_n(in.row_mut(r), args.dim, 0.f);
+  const int64_t zero_from = args.init_buckets == "zero" ? dict.nwords() : -1;
+  const bool compact = wants_compact(args, opts);
+  CompactLayout c;
+  if (compact) c = compact_layout(dict, in_rows, args.dim, args.seed, zero_from);
+  else init_rows(in, args.seed, 0, -1, zero_from);
+  // The words' rows have the same numbers in the compact copy.
+  DenseMatrix& words = compact ? c.matrix : in;
   if (!pre.words.empty()) {
     for (size_t i = 0; i < pre.words.size(); ++i) {
       const int32_t id = dict.get_id(pre.words[i]);
       if (id < 0 || id >= dict.nwords()) continue;
-      std::copy_n(pre.data.data() + i * pre.dim, pre.dim, in.row_mut(id));
+      std::copy_n(pre.data.data() + i * pre.dim, pre.dim, words.row_mut(id));
     }
     pre = VecFile();
   }
-
-  CompactLayout c;
-  CompactInput compact;
-  if (wants_compact(args, opts)) {
-    c = compact_layout(dict, in);
-    compact = CompactInput{&c.matrix, &c.rows};
+  if (!compact) {
+    run_training(*model, input, dict.ntokens(), opts, factory, log);
+    return model;
   }
-  run_training(*model, input, dict.ntokens(), opts, factory, log, nullptr, nullptr, compact);
-  if (compact.input) copy_back(c, dict.nwords(), in);
+  {
+    // The full matrix's n-gram rows (the words' rows come back from the copy) are made on one
+    // thread beside training: their page faults and draws (~0.3 s for 2M x 100) no longer come
+    // before the first step.
+    Beside fill([&] { init_rows(in, args.seed, dict.nwords(), -1, zero_from, 1); });
+    run_training(*model, input, dict.ntokens(), opts, factory, log, nullptr, nullptr,
+                 CompactInput{&c.matrix, &c.rows});
+  }
+  copy_back(c, dict.nwords(), in);
   return model;
 }
 
@@ -258,7 +309,7 @@ std::shared_ptr<Model> continue_training(const Model& init, Args args, const Cor
                                [&](DenseMatrix& m, int64_t r0, int64_t r1) {
                                  // Other seeds than the first rows', so that new words do not
                                  // start as copies of the first words of a new model.
-                                 init_uniform(m, args.seed ^ 0x636f6e74696e7565ull, args.thread, r0, r1);
+                                 init_rows(m, args.seed ^ 0x636f6e74696e7565ull, r0, r1);
                                });
   if (log) {
     std::fprintf(log, "Read %lldM words\nNumber of words:  %d (%d new)\nNumber of labels: %d (%d new)\n",

@@ -80,6 +80,8 @@ void test_read_kernels(const simd::Kernels& k, int64_t dim, size_t offset) {
   s.dot_rows(m.data(), dim, nrows, x.data(), b.data());
   k.dot_rows(um.p, dim, nrows, x.data(), c.data());
   CHECK(close_all(a, b, 1e-5f * (static_cast<float>(dim) + 1.f)) && same(a, c));
+  // Each row's result is bit for bit the level's own dot (the row kernels keep its order).
+  for (int64_t r = 0; r < nrows; ++r) CHECK(a[r] == k.dot(x.data(), um.p + r * dim, dim));
   // mean of scattered rows (duplicates too): bit for bit the scalar result.
   const std::vector<int32_t> rows = {3, 0, 36, 3, 17, 5, 9, 9, 30, 1};
   for (size_t n : {size_t(0), size_t(1), size_t(4), rows.size()}) {
@@ -176,9 +178,14 @@ void test_kernels() {
   for (const simd::Kernels* k : levels()) {
     test_half_kernel(*k);
     std::printf("test_simd: kernels at level %s\n", k->name);
-    for (int64_t dim : {0, 1, 3, 7, 8, 9, 15, 16, 17, 50, 100, 301})
+    // Every width up to 72 (the row kernels have one compiled body per width below 65), then
+    // long rows.
+    for (int64_t dim = 0; dim <= 72; ++dim)
       for (size_t offset : {0, 1, 2, 4}) test_read_kernels(*k, dim, offset);
-    for (int64_t dim : {1, 7, 8, 16, 23, 50, 100}) test_write_kernels(*k, dim);
+    for (int64_t dim : {100, 301})
+      for (size_t offset : {0, 1, 2, 4}) test_read_kernels(*k, dim, offset);
+    for (int64_t dim = 1; dim <= 72; ++dim) test_write_kernels(*k, dim);
+    for (int64_t dim : {100, 123, 301}) test_write_kernels(*k, dim);
     test_softmax_kernel(*k);
   }
 }

@@ -100,46 +100,54 @@ inline void output_step8(float* grad, float* w, const float* h, float a, int64_t
 
 float dot_k(const float* a, const float* b, int64_t n) { return dot8(a, b, n); }
 
-// Up to 64 floats of x held in registers across all rows of an output layer (dot_rows): a row
-// then costs its own loads only. Vector i of the `width` floats is full below `nfull` and
-// masked at `nfull` when width % 8 != 0.
-template <int NV>
-struct RegBlock {
-  __m256 v[NV];
-  int nfull;
-  __m256i mask;
-  RegBlock(const float* p, int64_t width) : nfull(static_cast<int>(width / 8)) {
-    mask = tail_mask(width % 8);
-    for (int i = 0; i < NV; ++i)
-      v[i] = i < nfull ? _mm256_loadu_ps(p + 8 * i)
-                       : (i == nfull && width % 8 ? _mm256_maskload_ps(p + 8 * i, mask) : _mm256_setzero_ps());
-  }
-  __m256 load(const float* p, int i) const {
-    return i < nfull ? _mm256_loadu_ps(p + 8 * i) : _mm256_maskload_ps(p + 8 * i, mask);
-  }
-};
-
-// dot8's accumulation order exactly (full vector v into s0 when v is even, s1 when odd; the
-// masked tail into s1), with x in registers.
-template <int NV>
-void dot_rows_reg(const float* m, int64_t dim, int64_t nrows, const float* x, float* out) {
-  const RegBlock<NV> xb(x, dim);
-  const int nv = xb.nfull + (dim % 8 ? 1 : 0);
+// dot8(x, row) for every row of an output layer with W <= 64 floats of x held in named
+// registers (an array of them went to the stack, see rows_step_cols): a row then costs its
+// own loads only. dot8's accumulation order exactly: full vector v into s0 when v is even, s1
+// when odd, the masked tail into s1.
+template <int W>
+void dot_rows_cols(const float* m, int64_t nrows, const float* x, float* out) {
+  constexpr int NV = W / 8, TC = W % 8;
+  static_assert(NV <= 8, "at most 8 full vectors");
+  const __m256i tm = tail_mask(TC);
+#define SV_LOAD(k) const __m256 x##k = NV > k ? _mm256_loadu_ps(x + 8 * k) : _mm256_setzero_ps();
+  SV_LOAD(0) SV_LOAD(1) SV_LOAD(2) SV_LOAD(3) SV_LOAD(4) SV_LOAD(5) SV_LOAD(6) SV_LOAD(7)
+#undef SV_LOAD
+  const __m256 xt = TC ? _mm256_maskload_ps(x + 8 * NV, tm) : _mm256_setzero_ps();
   for (int64_t r = 0; r < nrows; ++r) {
-    const float* w = m + r * dim;
+    const float* w = m + r * W;
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    for (int i = 0; i < NV; ++i) {
-      if (i >= nv) break;
-      if (i < xb.nfull && i % 2 == 0) s0 = _mm256_fmadd_ps(xb.v[i], xb.load(w, i), s0);
-      else s1 = _mm256_fmadd_ps(xb.v[i], xb.load(w, i), s1);
-    }
+#define SV_DOT(k) \
+  if constexpr (NV > k) (k % 2 ? s1 : s0) = _mm256_fmadd_ps(x##k, _mm256_loadu_ps(w + 8 * k), k % 2 ? s1 : s0);
+    SV_DOT(0) SV_DOT(1) SV_DOT(2) SV_DOT(3) SV_DOT(4) SV_DOT(5) SV_DOT(6) SV_DOT(7)
+#undef SV_DOT
+    if constexpr (TC > 0) s1 = _mm256_fmadd_ps(xt, _mm256_maskload_ps(w + 8 * NV, tm), s1);
     out[r] = hsum(_mm256_add_ps(s0, s1));
   }
 }
 
+using DotRowsCols = void (*)(const float*, int64_t, const float*, float*);
+// dot_rows_cols<W> for W = 0..64.
+const DotRowsCols kDotRows[65] = {
+    &dot_rows_cols<0>, &dot_rows_cols<1>, &dot_rows_cols<2>, &dot_rows_cols<3>,
+    &dot_rows_cols<4>, &dot_rows_cols<5>, &dot_rows_cols<6>, &dot_rows_cols<7>,
+    &dot_rows_cols<8>, &dot_rows_cols<9>, &dot_rows_cols<10>, &dot_rows_cols<11>,
+    &dot_rows_cols<12>, &dot_rows_cols<13>, &dot_rows_cols<14>, &dot_rows_cols<15>,
+    &dot_rows_cols<16>, &dot_rows_cols<17>, &dot_rows_cols<18>, &dot_rows_cols<19>,
+    &dot_rows_cols<20>, &dot_rows_cols<21>, &dot_rows_cols<22>, &dot_rows_cols<23>,
+    &dot_rows_cols<24>, &dot_rows_cols<25>, &dot_rows_cols<26>, &dot_rows_cols<27>,
+    &dot_rows_cols<28>, &dot_rows_cols<29>, &dot_rows_cols<30>, &dot_rows_cols<31>,
+    &dot_rows_cols<32>, &dot_rows_cols<33>, &dot_rows_cols<34>, &dot_rows_cols<35>,
+    &dot_rows_cols<36>, &dot_rows_cols<37>, &dot_rows_cols<38>, &dot_rows_cols<39>,
+    &dot_rows_cols<40>, &dot_rows_cols<41>, &dot_rows_cols<42>, &dot_rows_cols<43>,
+    &dot_rows_cols<44>, &dot_rows_cols<45>, &dot_rows_cols<46>, &dot_rows_cols<47>,
+    &dot_rows_cols<48>, &dot_rows_cols<49>, &dot_rows_cols<50>, &dot_rows_cols<51>,
+    &dot_rows_cols<52>, &dot_rows_cols<53>, &dot_rows_cols<54>, &dot_rows_cols<55>,
+    &dot_rows_cols<56>, &dot_rows_cols<57>, &dot_rows_cols<58>, &dot_rows_cols<59>,
+    &dot_rows_cols<60>, &dot_rows_cols<61>, &dot_rows_cols<62>, &dot_rows_cols<63>,
+    &dot_rows_cols<64>};
+
 void dot_rows_k(const float* m, int64_t dim, int64_t nrows, const float* x, float* out) {
-  if (dim <= 32) return dot_rows_reg<4>(m, dim, nrows, x, out);
-  if (dim <= 64) return dot_rows_reg<8>(m, dim, nrows, x, out);
+  if (dim <= 64) return kDotRows[dim](m, nrows, x, out);
   for (int64_t r = 0; r < nrows; ++r) out[r] = dot8(x, m + r * dim, dim);
 }
 
@@ -178,41 +186,96 @@ float logistic_rows_k(float* m, int64_t dim, const int32_t* rows, const uint8_t*
   return loss;
 }
 
-// output_step8 over every row, a block of columns at a time with the block's h and grad in
-// registers (a tail of fewer than 8 columns in memory): the same fused multiply-adds in the
-// same order, so the same bits.
-template <int NV>
-void rows_step_block(float* m, int64_t dim, int64_t nrows, const float* alpha, const float* h,
-                     float* grad, int64_t c0, int64_t width) {
-  const int nv = static_cast<int>(width / 8);
-  __m256 hv[NV], gv[NV];
-  for (int i = 0; i < NV; ++i) {
-    hv[i] = i < nv ? _mm256_loadu_ps(h + c0 + 8 * i) : _mm256_setzero_ps();
-    gv[i] = i < nv ? _mm256_loadu_ps(grad + c0 + 8 * i) : _mm256_setzero_ps();
+// The first N < 8 lanes of v to p, without a masked store (slow on AMD cores).
+template <int N>
+inline void store_first(float* p, __m256 v) {
+  __m128 x = _mm256_castps256_ps128(v);
+  if constexpr (N >= 4) {
+    _mm_storeu_ps(p, x);
+    p += 4;
+    x = _mm256_extractf128_ps(v, 1);
   }
-  const int64_t t0 = c0 + 8 * nv, t1 = c0 + width;
-  for (int64_t r = 0; r < nrows; ++r) {
-    float* w = m + r * dim;
-    const __m256 va = _mm256_set1_ps(alpha[r]);
-    for (int i = 0; i < NV; ++i) {
-      if (i >= nv) break;
-      float* wp = w + c0 + 8 * i;
-      const __m256 wv = _mm256_loadu_ps(wp);
-      gv[i] = _mm256_fmadd_ps(va, wv, gv[i]);
-      _mm256_storeu_ps(wp, _mm256_fmadd_ps(va, hv[i], wv));
-    }
-    if (t0 < t1) output_step_tail(grad, w, h, alpha[r], t0, t1);
+  if constexpr (N % 4 >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), x);
+    p += 2;
+    x = _mm_movehl_ps(x, x);
   }
-  for (int i = 0; i < nv; ++i) _mm256_storeu_ps(grad + c0 + 8 * i, gv[i]);
+  if constexpr (N % 2) _mm_store_ss(p, x);
 }
+
+// output_step8 over every row for the W < 56 columns from c0, with the columns' h and grad in
+// registers, their tail of W % 8 columns too. W is a compile-time width: with a run-time count
+// or tail the compiler kept the grad accumulators in memory, a store-to-load chain through every
+// row (~9 cycles a row instead of ~4). The same fused multiply-adds in the same order as
+// output_step8, so the same bits.
+template <int W>
+void rows_step_cols(float* m, int64_t dim, int64_t nrows, const float* alpha, const float* h,
+                    float* grad, int64_t c0) {
+  constexpr int NV = W / 8, TC = W % 8;
+  static_assert(NV <= 6, "at most 6 full vectors");
+  // Named registers, not arrays: GCC turned an array's load loop into a memcpy and kept the
+  // array on the stack.
+#define SV_LOAD(k)                                                              \
+  const __m256 h##k = NV > k ? _mm256_loadu_ps(h + c0 + 8 * k) : _mm256_setzero_ps(); \
+  __m256 g##k = NV > k ? _mm256_loadu_ps(grad + c0 + 8 * k) : _mm256_setzero_ps();
+  SV_LOAD(0) SV_LOAD(1) SV_LOAD(2) SV_LOAD(3) SV_LOAD(4) SV_LOAD(5)
+#undef SV_LOAD
+  const int64_t t0 = c0 + 8 * NV;
+  const __m256i tm = tail_mask(TC);
+  __m256 ht = _mm256_setzero_ps(), gt = _mm256_setzero_ps();
+  if constexpr (TC > 0) {
+    ht = _mm256_maskload_ps(h + t0, tm);
+    gt = _mm256_maskload_ps(grad + t0, tm);
+  }
+  for (int64_t r = 0; r < nrows; ++r) {
+    float* w = m + r * dim + c0;
+    const __m256 va = _mm256_set1_ps(alpha[r]);
+#define SV_STEP(k)                                              \
+  if constexpr (NV > k) {                                       \
+    const __m256 wv = _mm256_loadu_ps(w + 8 * k);               \
+    g##k = _mm256_fmadd_ps(va, wv, g##k);                       \
+    _mm256_storeu_ps(w + 8 * k, _mm256_fmadd_ps(va, h##k, wv)); \
+  }
+    SV_STEP(0) SV_STEP(1) SV_STEP(2) SV_STEP(3) SV_STEP(4) SV_STEP(5)
+#undef SV_STEP
+    if constexpr (TC > 0) {
+      const __m256 wt = _mm256_maskload_ps(w + 8 * NV, tm);
+      gt = _mm256_fmadd_ps(va, wt, gt);
+      store_first<TC>(w + 8 * NV, _mm256_fmadd_ps(va, ht, wt));
+    }
+  }
+#define SV_STORE(k) \
+  if constexpr (NV > k) _mm256_storeu_ps(grad + c0 + 8 * k, g##k);
+  SV_STORE(0) SV_STORE(1) SV_STORE(2) SV_STORE(3) SV_STORE(4) SV_STORE(5)
+#undef SV_STORE
+  if constexpr (TC > 0) store_first<TC>(grad + t0, gt);
+}
+
+using RowsStepCols = void (*)(float*, int64_t, int64_t, const float*, const float*, float*, int64_t);
+// rows_step_cols<W> for W = 0..55 (written out: this file includes no standard header).
+const RowsStepCols kRowsStep[56] = {
+    &rows_step_cols<0>, &rows_step_cols<1>, &rows_step_cols<2>, &rows_step_cols<3>,
+    &rows_step_cols<4>, &rows_step_cols<5>, &rows_step_cols<6>, &rows_step_cols<7>,
+    &rows_step_cols<8>, &rows_step_cols<9>, &rows_step_cols<10>, &rows_step_cols<11>,
+    &rows_step_cols<12>, &rows_step_cols<13>, &rows_step_cols<14>, &rows_step_cols<15>,
+    &rows_step_cols<16>, &rows_step_cols<17>, &rows_step_cols<18>, &rows_step_cols<19>,
+    &rows_step_cols<20>, &rows_step_cols<21>, &rows_step_cols<22>, &rows_step_cols<23>,
+    &rows_step_cols<24>, &rows_step_cols<25>, &rows_step_cols<26>, &rows_step_cols<27>,
+    &rows_step_cols<28>, &rows_step_cols<29>, &rows_step_cols<30>, &rows_step_cols<31>,
+    &rows_step_cols<32>, &rows_step_cols<33>, &rows_step_cols<34>, &rows_step_cols<35>,
+    &rows_step_cols<36>, &rows_step_cols<37>, &rows_step_cols<38>, &rows_step_cols<39>,
+    &rows_step_cols<40>, &rows_step_cols<41>, &rows_step_cols<42>, &rows_step_cols<43>,
+    &rows_step_cols<44>, &rows_step_cols<45>, &rows_step_cols<46>, &rows_step_cols<47>,
+    &rows_step_cols<48>, &rows_step_cols<49>, &rows_step_cols<50>, &rows_step_cols<51>,
+    &rows_step_cols<52>, &rows_step_cols<53>, &rows_step_cols<54>, &rows_step_cols<55>};
 
 void output_rows_step_k(float* m, int64_t dim, int64_t nrows, const float* alpha,
                         const float* h, float* grad) {
-  // Rows of up to 55 floats in one pass (h and grad take 12 of the 16 vector registers, the
-  // tail of fewer than 8 is done in memory); longer rows 32 columns per pass.
-  if (dim < 56) return rows_step_block<6>(m, dim, nrows, alpha, h, grad, 0, dim);
+  // Rows of up to 55 floats in one pass (h and grad take up to 14 of the 16 vector registers
+  // with their tails); longer rows 32 columns per pass.
+  if (dim < 56) return kRowsStep[dim](m, dim, nrows, alpha, h, grad, 0);
   for (int64_t c0 = 0; c0 < dim; c0 += 32)
-    rows_step_block<4>(m, dim, nrows, alpha, h, grad, c0, dim - c0 < 32 ? dim - c0 : 32);
+    kRowsStep[dim - c0 < 32 ? dim - c0 : 32](m, dim, nrows, alpha, h, grad, c0);
 }
 
 // exp(x) for x <= 0 (softmax after subtracting the maximum): 2^k * e^r with k = round(x / ln 2),
