@@ -121,24 +121,32 @@ SUP_TASKS = {
 }
 
 
+def sup_variants(args) -> list[tuple[str, dict]]:
+    """sentvec's supervised runs: one per --sup-update value, the first named plain "sentvec"."""
+    return [("sentvec" if i == 0 else f"sentvec/{u}", {"update": u}) for i, u in enumerate(args.sup_update)]
+
+
 def quality_supervised(args, results: dict) -> None:
     print(f"\n== supervised, thread {args.threads}", flush=True)
     for task, (tr, te, opts) in SUP_TASKS.items():
-        for lib in ("fasttext", "sentvec"):
+        for name, extra in [("fasttext", {})] + sup_variants(args):
+            lib = "fasttext" if name == "fasttext" else "sentvec"
             precs = []
             secs = []
             for seed in range(args.sup_runs):
                 m, sec = train(lib, "supervised", DATA / "classification" / tr,
-                               dict(opts, thread=args.threads, seed=seed))
+                               dict(opts, thread=args.threads, seed=seed, **extra))
                 n, p1, _ = m.test(str(DATA / "classification" / te))
                 precs.append(p1)
                 secs.append(sec)
             r = {"p1": float(np.mean(precs)), "p1_runs": precs, "seconds": float(np.mean(secs)), "n": n}
-            results.setdefault("supervised", {}).setdefault(task, {})[lib] = r
-            print(f"  {task:8s} {lib:9s} P@1 {r['p1']:.4f} (mean of {len(precs)}: "
+            results.setdefault("supervised", {}).setdefault(task, {})[name] = r
+            print(f"  {task:8s} {name:16s} P@1 {r['p1']:.4f} (mean of {len(precs)}: "
                   f"{', '.join(f'{p:.4f}' for p in precs)})  {r['seconds']:5.1f} s", flush=True)
         s = results["supervised"][task]
-        print(f"  {task:8s} diff      P@1 {100 * (s['sentvec']['p1'] - s['fasttext']['p1']):+.2f} pts", flush=True)
+        for name, _ in sup_variants(args):
+            print(f"  {task:8s} diff {name:16s} P@1 {100 * (s[name]['p1'] - s['fasttext']['p1']):+.2f} pts",
+                  flush=True)
 
 
 def speed(args, out: Path, results: dict) -> None:
@@ -158,7 +166,7 @@ def speed(args, out: Path, results: dict) -> None:
             row = {}
             variants = [("fasttext", {})]
             if kind == "supervised":
-                variants.append(("sentvec", {}))
+                variants += sup_variants(args)
             else:
                 variants += [("sentvec" if u == args.update[0] else f"sentvec/{u}", {"update": u})
                              for u in args.update]
@@ -241,6 +249,9 @@ def main(argv=None) -> int:
     ap.add_argument("--update", default="window,fasttext",
                     help="sentvec's skipgram/cbow steps to run, comma-separated (the first is the "
                          "'sentvec' column of the speed table)")
+    ap.add_argument("--sup-update", default="local,fasttext",
+                    type=lambda v: [u.strip() for u in v.split(",") if u.strip()],
+                    help="supervised update steps to run (the first is the one the ratio is of)")
     ap.add_argument("--seeds", type=int, default=1, help="word-vector quality: seeds per setting")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     a = ap.parse_args(argv)

@@ -182,11 +182,14 @@ float OutputLayer::hierarchical_softmax(int32_t target, float lr, StepScratch& s
 float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
   s.scores.resize(osz_);
   float* sc = s.scores.data();
-  s.kern->dot_rows(out_->data(), dim_, osz_, s.hidden.data(), sc);
+  const bool local = !s.local_out.empty();
+  float* out = local ? s.local_out.data() : out_->data_mut();
+  s.kern->dot_rows(out, dim_, osz_, s.hidden.data(), sc);
   s.kern->softmax(sc, osz_);
   const float p_target = sc[target];
   for (int32_t i = 0; i < osz_; ++i) sc[i] = lr * ((i == target ? 1.f : 0.f) - sc[i]);
-  s.kern->output_rows_step(out_->data_mut(), dim_, osz_, sc, s.hidden.data(), s.grad.data());
+  s.kern->output_rows_step(out, dim_, osz_, sc, s.hidden.data(), s.grad.data());
+  if (local && ++s.since_merge >= kLocalMerge) merge_local(s);
   // fastText's loss floor: -log(p + 1e-5).
   return -std::log(p_target + 1e-5f);
 }
@@ -206,8 +209,37 @@ float OutputLayer::one_vs_all(const int32_t* targets, int32_t ntargets, float lr
   s.labels.assign(osz_, 0);
   for (int32_t i = 0; i < osz_; ++i) s.rows[i] = i;
   for (int32_t j = 0; j < ntargets; ++j) s.labels[targets[j]] = 1;
-  return s.kern->logistic_rows(out_->data_mut(), dim_, s.rows.data(), s.labels.data(),
-                               s.rows.size(), s.hidden.data(), s.grad.data(), lr, tables_.view());
+  const bool local = !s.local_out.empty();
+  const float loss = s.kern->logistic_rows(local ? s.local_out.data() : out_->data_mut(), dim_,
+                                           s.rows.data(), s.labels.data(), s.rows.size(),
+                                           s.hidden.data(), s.grad.data(), lr, tables_.view());
+  if (local && ++s.since_merge >= kLocalMerge) merge_local(s);
+  return loss;
+}
+
+// ---- update="local" ------------------------------------------------------------------------
+
+void OutputLayer::start_local(StepScratch& s) const {
+  const size_t n = static_cast<size_t>(out_->rows() * out_->cols());
+  s.local_out.assign(out_->data(), out_->data() + n);
+  s.base_out = s.local_out;
+  s.since_merge = 0;
+}
+
+void OutputLayer::merge_local(StepScratch& s) const {
+  if (s.local_out.empty()) return;
+  float* shared = out_->data_mut();
+  float* loc = s.local_out.data();
+  float* base = s.base_out.data();
+  const size_t n = s.local_out.size();
+  // Hogwild as ever: another thread's merge between this read and write may be lost.
+  for (size_t i = 0; i < n; ++i) {
+    const float v = shared[i] + (loc[i] - base[i]);
+    shared[i] = v;
+    loc[i] = v;
+    base[i] = v;
+  }
+  s.since_merge = 0;
 }
 
 // ---- the layer -----------------------------------------------------------------------------

@@ -115,6 +115,10 @@ struct StepScratch {
   Rng rng;
   size_t neg_pos = 0;  ///< this thread's cursor in the negative table
   const simd::Kernels* kern = &simd::active();  ///< chosen once per thread
+  /// update="local" (OutputLayer::start_local): this thread's copy of the output matrix, the
+  /// shared matrix's values when it was last merged, and the examples since then.
+  std::vector<float> local_out, base_out;
+  int32_t since_merge = 0;
 };
 
 /// The output layer of a model: owns the loss-specific structures (negative table, Huffman
@@ -130,6 +134,16 @@ class OutputLayer {
   /// targets[target_index] is used, ova uses all of them.
   float step(const int32_t* targets, int32_t ntargets, int32_t target_index, float lr,
              StepScratch& s) const;
+
+  /// update="local" (supervised softmax and one-vs-all with several threads): every example
+  /// rewrites all the output rows, so Hogwild threads sharing them pass each cache line back and
+  /// forth on every example. With a local copy a thread steps on its own rows and merges its
+  /// change (local - base) into the shared matrix every kLocalMerge examples, taking the
+  /// others' changes back. start_local makes the copy; merge_local merges (the end of a run
+  /// must call it).
+  static constexpr int32_t kLocalMerge = 16;
+  void start_local(StepScratch& s) const;
+  void merge_local(StepScratch& s) const;
 
   /// Negative sampling for one target: the target as positive, `neg` table draws as negatives.
   float negative_sampling(int32_t target, float lr, StepScratch& s) const;

@@ -212,6 +212,12 @@ TrainRun::TrainRun(Model& model, const CorpusSource& input, int64_t corpus_token
       r.seek(r.file_size() * t / nthreads_);
     }
   }
+  // update="local" needs several threads (with one it is fastText's step) and a matrix no one
+  // else reads during the run (checkpoints and validation read it between lines).
+  if (args_.update == "local" && nthreads_ > 1 && args_.supervised() &&
+      (args_.loss == LossName::kSoftmax || args_.loss == LossName::kOva) && args_.checkpoint.empty() &&
+      args_.validation.empty())
+    for (auto& w : workers_) layer_.start_local(w->s);
 }
 
 void TrainRun::fail(std::exception_ptr e) {
@@ -288,6 +294,7 @@ void TrainRun::work(int32_t t) {
             "% of training; lower option 'lr' (now " + std::to_string(args_.lr) +
             ") or try a smaller 'wordNgrams', 'epoch' or 'lrUpdateRate'");
     }
+    layer_.merge_local(w.s);  // update="local": this thread's last examples
     const int64_t before = progress_.tokens.fetch_add(local, std::memory_order_relaxed);
     if (!progress_.stop.load()) mark(before, before + local);
     slot.sum.store(w.loss_sum, std::memory_order_relaxed);

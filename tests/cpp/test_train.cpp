@@ -210,6 +210,59 @@ void test_update_window_is_fasttexts_step_reordered() {
 
 // The negative table's shuffle draws its swap partners ahead to prefetch them: the table must
 // be exactly the plain Fisher-Yates one (models trained with a seed depend on it).
+// update="local": a thread steps on its copy of the output matrix exactly as fastText's step
+// on the shared one, leaves the shared matrix alone until the kLocalMerge-th example, then
+// merges its change into it and continues from the merged values.
+void test_update_local_merges_every_k_examples() {
+  for (LossName loss : {LossName::kSoftmax, LossName::kOva}) {
+    Args a = Args::defaults_for(ModelName::kSupervised);
+    a.loss = loss;
+    const int64_t classes = 7, dim = 13;
+    const std::vector<int64_t> counts(static_cast<size_t>(classes), 5);
+    std::mt19937 gen(3);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    DenseMatrix shared(classes, dim), plain(classes, dim);
+    for (int64_t i = 0; i < classes * dim; ++i) plain.data_mut()[i] = shared.data_mut()[i] = u(gen);
+    const std::vector<float> start(shared.data(), shared.data() + classes * dim);
+    OutputLayer local_layer(a, counts, &shared), plain_layer(a, counts, &plain);
+    StepScratch ls, ps;
+    for (StepScratch* s : {&ls, &ps}) {
+      s->hidden.resize(dim);
+      s->grad.assign(dim, 0.f);
+    }
+    local_layer.start_local(ls);
+    auto matrix_is = [&](const float* m, const float* want) {
+      return std::memcmp(m, want, static_cast<size_t>(classes * dim) * 4) == 0;
+    };
+    for (int32_t e = 1; e <= 2 * OutputLayer::kLocalMerge + 3; ++e) {
+      for (int64_t j = 0; j < dim; ++j) ls.hidden[j] = ps.hidden[j] = u(gen);
+      const int32_t target = static_cast<int32_t>(gen() % classes);
+      const float l1 = local_layer.step(&target, 1, 0, 0.1f, ls);
+      const float l2 = plain_layer.step(&target, 1, 0, 0.1f, ps);
+      if (e <= OutputLayer::kLocalMerge) CHECK(l1 == l2 && ls.grad == ps.grad);
+      CHECK(std::fabs(l1 - l2) < 1e-4f);
+      if (e < OutputLayer::kLocalMerge) {
+        CHECK(matrix_is(shared.data(), start.data()));      // not merged yet
+        CHECK(matrix_is(ls.local_out.data(), plain.data()));  // fastText's step, bit for bit
+      }
+      if (e == OutputLayer::kLocalMerge) {
+        // start + (local - start): equal to the plain run up to rounding, local = shared.
+        float worst = 0.f;
+        for (int64_t i = 0; i < classes * dim; ++i)
+          worst = std::max(worst, std::fabs(shared.data()[i] - plain.data()[i]));
+        CHECK(worst < 1e-6f);
+        CHECK(matrix_is(ls.local_out.data(), shared.data()));
+      }
+    }
+    local_layer.merge_local(ls);  // the end of a run
+    CHECK(matrix_is(ls.local_out.data(), shared.data()) && ls.since_merge == 0);
+    float worst = 0.f;
+    for (int64_t i = 0; i < classes * dim; ++i)
+      worst = std::max(worst, std::fabs(shared.data()[i] - plain.data()[i]));
+    CHECK(worst < 1e-5f);
+  }
+}
+
 void test_negative_table_is_plain_fisher_yates() {
   for (size_t classes : {size_t{1}, size_t{3}, size_t{40}, size_t{12000}}) {
     std::vector<int64_t> counts;
@@ -336,6 +389,7 @@ int main() {
   test_compact_rows_change_nothing();
   test_update_window_is_fasttexts_step_reordered();
   test_negative_table_is_plain_fisher_yates();
+  test_update_local_merges_every_k_examples();
   test_hostile_corpora();
   test_poll_stop_and_abort();
   test_errors();
