@@ -52,7 +52,9 @@ def best(fn, reps):
 texts = {k: open(p, encoding="utf-8").read().split("\n")[:-1] for k, p in spec["inputs"].items()}
 out = {}
 for kind, path in spec["supervised"].items():
-    m = lib.load_model(path)
+    # One thread for every library: fasttext-threaded starts a pool of cpu_count threads unless
+    # told (fasttext-new's rayon pool is held to one by RAYON_NUM_THREADS, set by the parent).
+    m = lib.load_model(path, threads=1) if spec["module"] == "fasttext_threaded" else lib.load_model(path)
     for name, lines in (("short", texts["short"]), ("long", texts["long"])):
         for k in (1, 5):
             if is_sentvec:
@@ -117,6 +119,8 @@ def corpus_slice(nbytes: int, out: Path) -> Path:
 
 def run_child(python: str, module: str, spec: dict) -> dict[str, float]:
     env = dict(os.environ)
+    # Per-thread figures: forks that score lists on a thread pool get one thread.
+    env.update(RAYON_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if module == "sentvec":
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     r = subprocess.run([python, "-c", CHILD, json.dumps(dict(spec, module=module))], capture_output=True,
