@@ -526,7 +526,8 @@ class Model:
         its own row is set so that the mean of its rows under the new hashing (own row and
         n-gram rows, an n-gram that occurs twice counted twice) is its original vector again, up
         to float rounding (for supervised models, its sum of rows stays; sent2vec keeps its
-        word rows as they are, since its sentence vectors use them alone). Word n-gram rows (sent2vec, supervised ``wordNgrams > 1``) have no strings to
+        word rows as they are, since its sentence vectors use them alone).
+        Word n-gram rows (sent2vec, supervised ``wordNgrams > 1``) have no strings to
         re-hash: ``buckets`` must then divide the model's bucket count and new row ``j`` is the
         average of old rows ``b`` with ``b % buckets == j``, weighted by their squared norm.
         ``buckets=0`` drops every n-gram row. ``None`` keeps the words / the buckets. Kept

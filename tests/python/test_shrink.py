@@ -248,7 +248,7 @@ def test_pruned_supervised_model_predicts_as_before(tmp_path):
     m.save_model(tmp_path / "l.bin")
     p = sentvec.load_model(tmp_path / "l.bin").prune(buckets=300)
     assert p.get_input_matrix().shape[0] == len(p.words) + 300
-    known = [" ".join(w for w in l.split()[1:] if w in set(m.words)) for l in lines[:100]]
+    known = [" ".join(w for w in ln.split()[1:] if w in set(m.words)) for ln in lines[:100]]
     known = [k for k in known if k]
     np.testing.assert_allclose(p.get_sentence_vector(known[0]), m.get_sentence_vector(known[0]), rtol=1e-4, atol=1e-5)
     lab_m, prob_m = m.predict(known, k=3)
