@@ -182,14 +182,13 @@ float OutputLayer::hierarchical_softmax(int32_t target, float lr, StepScratch& s
 float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
   s.scores.resize(osz_);
   float* sc = s.scores.data();
-  const bool local = !s.local_out.empty();
-  float* out = local ? s.local_out.data() : out_->data_mut();
+  float* out = rows_for(s);
   s.kern->dot_rows(out, dim_, osz_, s.hidden.data(), sc);
   s.kern->softmax(sc, osz_);
   const float p_target = sc[target];
   for (int32_t i = 0; i < osz_; ++i) sc[i] = lr * ((i == target ? 1.f : 0.f) - sc[i]);
   s.kern->output_rows_step(out, dim_, osz_, sc, s.hidden.data(), s.grad.data());
-  if (local && ++s.since_merge >= kLocalMerge) merge_local(s);
+  example_done(s);
   // fastText's loss floor: -log(p + 1e-5).
   return -std::log(p_target + 1e-5f);
 }
@@ -209,11 +208,10 @@ float OutputLayer::one_vs_all(const int32_t* targets, int32_t ntargets, float lr
   s.labels.assign(osz_, 0);
   for (int32_t i = 0; i < osz_; ++i) s.rows[i] = i;
   for (int32_t j = 0; j < ntargets; ++j) s.labels[targets[j]] = 1;
-  const bool local = !s.local_out.empty();
-  const float loss = s.kern->logistic_rows(local ? s.local_out.data() : out_->data_mut(), dim_,
-                                           s.rows.data(), s.labels.data(), s.rows.size(),
-                                           s.hidden.data(), s.grad.data(), lr, tables_.view());
-  if (local && ++s.since_merge >= kLocalMerge) merge_local(s);
+  const float loss = s.kern->logistic_rows(rows_for(s), dim_, s.rows.data(), s.labels.data(),
+                                           s.rows.size(), s.hidden.data(), s.grad.data(), lr,
+                                           tables_.view());
+  example_done(s);
   return loss;
 }
 

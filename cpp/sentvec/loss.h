@@ -153,6 +153,12 @@ class OutputLayer {
   const NegativeTable& negatives() const { return negatives_; }
 
  private:
+  /// The output rows a softmax/ova step works on: the thread's copy under update="local".
+  float* rows_for(StepScratch& s) const { return s.local_out.empty() ? out_->data_mut() : s.local_out.data(); }
+  /// After a softmax/ova example: merges every kLocalMerge examples under update="local".
+  void example_done(StepScratch& s) const {
+    if (!s.local_out.empty() && ++s.since_merge >= kLocalMerge) merge_local(s);
+  }
   float hierarchical_softmax(int32_t target, float lr, StepScratch& s) const;
   float softmax(int32_t target, float lr, StepScratch& s) const;
   float one_vs_all(const int32_t* targets, int32_t ntargets, float lr, StepScratch& s) const;

@@ -77,6 +77,13 @@ void init_row(float* x, int64_t d, uint64_t seed, int64_t row) {
   if (j < d) x[j] = static_cast<float>(static_cast<int32_t>(wy_draw(c + kStep) >> 40)) * scale - bound;
 }
 
+// Full-matrix row `row`'s starting values into x: zero past `zero_from` (initBuckets=zero; -1:
+// none), else init_row.
+void start_row(float* x, int64_t d, uint64_t seed, int64_t row, int64_t zero_from) {
+  if (zero_from >= 0 && row >= zero_from) std::fill_n(x, d, 0.f);
+  else init_row(x, d, seed, row);
+}
+
 // Rows [row0, row1) of `m` (row1 < 0: to the end) by init_row; rows past `nwords` are zero with
 // initBuckets=zero. Every core helps unless `threads` is 1 (the values depend on the row only).
 void init_rows(DenseMatrix& m, uint64_t seed, int64_t row0 = 0, int64_t row1 = -1,
@@ -87,10 +94,7 @@ void init_rows(DenseMatrix& m, uint64_t seed, int64_t row0 = 0, int64_t row1 = -
   const int64_t nblocks = (rows - row0 + kBlock - 1) / kBlock;
   parallel_for(nblocks, threads == 1 ? 1 : pick_threads(nblocks, 0, 4), [&](int64_t b) {
     const int64_t r1 = std::min(rows, row0 + (b + 1) * kBlock);
-    for (int64_t r = row0 + b * kBlock; r < r1; ++r) {
-      if (zero_from >= 0 && r >= zero_from) std::fill_n(m.row_mut(r), d, 0.f);
-      else init_row(m.row_mut(r), d, seed, r);
-    }
+    for (int64_t r = row0 + b * kBlock; r < r1; ++r) start_row(m.row_mut(r), d, seed, r, zero_from);
   }, 1);
 }
 
@@ -141,8 +145,7 @@ CompactLayout compact_layout(const Dictionary& dict, int64_t full_rows, int64_t 
   c.matrix = DenseMatrix(n, d, DenseMatrix::Uninitialized{});
   parallel_for(n, pick_threads(n, 0, 1024), [&](int64_t k) {
     const int64_t r = k < nw ? k : c.source[static_cast<size_t>(k - nw)];
-    if (zero_from >= 0 && r >= zero_from) std::fill_n(c.matrix.row_mut(k), d, 0.f);
-    else init_row(c.matrix.row_mut(k), d, seed, r);
+    start_row(c.matrix.row_mut(k), d, seed, r, zero_from);
   }, 256);
   return c;
 }
