@@ -132,36 +132,91 @@ SETTINGS = {
 }
 
 
-def compress_fasttext_rows(bin_path: Path, tmp: Path, words: int, buckets: int, qdim: int,
-                           base_size: int, base_sc: dict, original) -> str:
-    try:
-        import compress_fasttext
-        from gensim.models.fasttext import load_facebook_model
-    except ImportError as e:
-        return f"{'compress-fasttext':<34} not installed ({e})"
+def compress_fasttext_model(bin_path: Path, tmp: Path, words: int, buckets: int, qdim: int, seed: int):
+    """compress-fasttext's pruned + product-quantized model of the same .bin (its k-means draws
+    from numpy's global generator: seeded here), saved: its path and the seconds it took."""
+    import compress_fasttext
+    from gensim.models.fasttext import load_facebook_model
+
     # gensim refuses bytes after the output matrix: give it a copy without sentvec's trailer.
     plain = tmp / "for-gensim.bin"
-    data = bin_path.read_bytes()
-    at = data.rfind(b"SENTVEC\0", max(0, len(data) - (1 << 16)))
-    plain.write_bytes(data if at < 0 else data[:at])
-    del data
+    if not plain.exists():
+        data = bin_path.read_bytes()
+        at = data.rfind(b"SENTVEC\0", max(0, len(data) - (1 << 16)))
+        plain.write_bytes(data if at < 0 else data[:at])
+        del data
     t = time.perf_counter()
     ft = load_facebook_model(str(plain)).wv
+    np.random.seed(seed)
     small = compress_fasttext.prune_ft_freq(ft, new_vocab_size=words, new_ngrams_size=buckets, pq=True, qdim=qdim)
     shrink_s = time.perf_counter() - t
     path = tmp / f"cft-{buckets}-{qdim}.bin"
     small.save(str(path))
-    t = time.perf_counter()
-    from gensim.models.fasttext import FastTextKeyedVectors
-
-    loaded = FastTextKeyedVectors.load(str(path))
-    load_s = time.perf_counter() - t
-    sc = scores(GensimAdapter(loaded), "skipgram", original, words=None)
-    name = f"compress-fasttext {buckets // 1000}k q{qdim}"
-    return row(name, files_size(path), base_size, load_s, sc, base_sc) + f"  (shrink {shrink_s:.0f}s)"
+    return path, shrink_s
 
 
-def run_kind(kind: str, corpus: Path, tmp: Path, threads: int, bucket: int) -> None:
+# The comparison at equal size: compress-fasttext keeps every word vector and up to 250k n-gram
+# rows (all 124k the vocabulary uses here), sub-vectors of 4 values (qdim 25), no output matrix:
+# 5.4 MB. sentvec at about that size: every word, the n-grams re-hashed into 145k buckets, dsub 4,
+# the output matrix quantized too (official fastText needs it to open the file).
+EQUAL_SIZE = dict(cf_buckets=250_000, cf_qdim=25, buckets=145_000, quantize=dict(dsub=4, qout=True))
+
+
+def equal_size(base_path: Path, tmp: Path, original, base_size: int, base_sc: dict, bucket: int, threads: int,
+               seeds: int) -> None:
+    """Both shrinkers at about 5.4 MB over `seeds` k-means seeds (k-means noise moves WS353 by
+    +-0.02 from one seed to the next): per-seed rows, then the mean and range of each score and
+    the difference of the means."""
+    try:
+        import compress_fasttext  # noqa: F401
+        import gensim  # noqa: F401
+    except ImportError as e:
+        print(f"{'compress-fasttext':<34} not installed ({e}): no equal-size comparison")
+        return
+    e = EQUAL_SIZE
+    pb = e["buckets"] * bucket // 2_000_000
+    cb = e["cf_buckets"] * bucket // 2_000_000
+    print(f"\n-- equal size, {seeds} k-means seeds: sentvec prune {pb // 1000}k + quantize {e['quantize']} "
+          f"vs compress-fasttext {cb // 1000}k q{e['cf_qdim']}")
+    got: dict[str, list[dict]] = {"sentvec": [], "compress-fasttext": []}
+    sizes: dict[str, int] = {}
+    for seed in range(seeds):
+        t = time.perf_counter()
+        m = sentvec.load_model(base_path, mmap=True)
+        m.prune(buckets=pb)
+        m.quantize(**e["quantize"], thread=threads, seed=seed)
+        path = tmp / "equal-size.ftz"
+        m.save_model(path)
+        shrink_s = time.perf_counter() - t
+        del m
+        small, ls = timed_load(path)
+        sc = scores(small, "skipgram", original)
+        sizes["sentvec"] = path.stat().st_size
+        got["sentvec"].append(sc)
+        print(row(f"sentvec seed {seed}", sizes["sentvec"], base_size, ls, sc, base_sc) + f"  (shrink {shrink_s:.0f}s)",
+              flush=True)
+        path, shrink_s = compress_fasttext_model(base_path, tmp, len(original.words), cb, e["cf_qdim"], seed)
+        t = time.perf_counter()
+        from gensim.models.fasttext import FastTextKeyedVectors
+
+        kv = FastTextKeyedVectors.load(str(path))
+        ls = time.perf_counter() - t
+        sc = scores(GensimAdapter(kv), "skipgram", original)
+        sizes["compress-fasttext"] = files_size(path)
+        got["compress-fasttext"].append(sc)
+        print(row(f"compress-fasttext seed {seed}", sizes["compress-fasttext"], base_size, ls, sc, base_sc)
+              + f"  (shrink {shrink_s:.0f}s)", flush=True)
+    keys = ("ws353", "analogy", "stsb")
+    mean = {name: {k: float(np.mean([s[k] for s in v])) for k in keys} for name, v in got.items()}
+    for name, v in got.items():
+        parts = [f"{k} {mean[name][k]:.4f} [{min(s[k] for s in v):.3f}-{max(s[k] for s in v):.3f}]" for k in keys]
+        print(f"{name + ' mean':<34} {sizes[name] / 1e6:9.2f} MB  " + "  ".join(parts))
+    d = "  ".join(f"{k} {mean['sentvec'][k] - mean['compress-fasttext'][k]:+.4f}" for k in keys)
+    print(f"{'sentvec - compress-fasttext':<34} {(sizes['sentvec'] - sizes['compress-fasttext']) / 1e6:+9.2f} MB  {d}",
+          flush=True)
+
+
+def run_kind(kind: str, corpus: Path, tmp: Path, threads: int, bucket: int, seeds: int) -> None:
     opts = dict(dim=100, bucket=bucket, thread=threads, seed=1, verbose=0, epoch=5)
     if kind == "skipgram":
         opts.update(minCount=5, minn=3, maxn=6)
@@ -211,10 +266,9 @@ def run_kind(kind: str, corpus: Path, tmp: Path, threads: int, bucket: int) -> N
         small, ls = timed_load(path)
         sc = scores(small, kind, original, words=words, sentences=sentences)
         print(row(name, path.stat().st_size, base_size, ls, sc, base_sc) + f"  (shrink {shrink_s:.0f}s)", flush=True)
-        if kind == "skipgram" and pb == 250_000 * bucket // 2_000_000 and q["dsub"] == 4:  # its PQ is slow: one setting
-            print(compress_fasttext_rows(base_path, tmp, len(original.words), pb, 100 // q["dsub"], base_size,
-                                         base_sc, original), flush=True)
         path.unlink()
+    if kind == "skipgram":
+        equal_size(base_path, tmp, original, base_size, base_sc, bucket, threads, seeds)
 
 
 def main() -> None:
@@ -224,6 +278,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bucket", type=int, default=2_000_000, help="bucket (2M; less for a smoke run)")
     ap.add_argument("--only", choices=["skipgram", "sent2vec"])
+    ap.add_argument("--seeds", type=int, default=5,
+                    help="k-means seeds of the equal-size comparison with compress-fasttext (skipgram)")
     a = ap.parse_args()
     for p in (EN, SENTENCES, WS353, ANALOGY, STSB):
         if not p.exists():
@@ -231,9 +287,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_shrink") as d:
         tmp = Path(d)
         if a.only in (None, "skipgram"):
-            run_kind("skipgram", prefix(EN, tmp / "en.txt", a.lines), tmp, a.threads, a.bucket)
+            run_kind("skipgram", prefix(EN, tmp / "en.txt", a.lines), tmp, a.threads, a.bucket, a.seeds)
         if a.only in (None, "sent2vec"):
-            run_kind("sent2vec", prefix(SENTENCES, tmp / "s.txt", a.sentences), tmp, a.threads, a.bucket)
+            run_kind("sent2vec", prefix(SENTENCES, tmp / "s.txt", a.sentences), tmp, a.threads, a.bucket, a.seeds)
 
 
 if __name__ == "__main__":

@@ -440,7 +440,8 @@ void quantize(Model& m, const QuantizeRequest& r, const TrainOptions& topts) {
   o.qnorm = r.qnorm;
   o.qout = r.qout;
   o.threads = r.thread.value_or(r.retrain ? default_threads() : 0);
-  o.seed = m.args.seed + 1234;  // fastText's k-means seed is fixed; ours follows the model's
+  // fastText's k-means seed is fixed; ours follows the model's unless one is given.
+  o.seed = r.seed.value_or(static_cast<uint64_t>(m.args.seed)) + 1234;
   // Supervised: fastText's rows of largest norm. Word and sentence models: the most frequent
   // words and the n-gram rows they use (prune.h).
   if (m.is_supervised()) prune_input(m, r.cutoff);

@@ -57,6 +57,7 @@ struct QuantizeRequest {
   std::optional<int32_t> epoch;     ///< unset: the model's
   std::optional<double> lr;         ///< unset: the model's
   std::optional<int32_t> verbose;   ///< unset: the model's
+  std::optional<uint64_t> seed;     ///< k-means seed; unset: the model's seed
 };
 
 /// The one place quantization's arguments and the model's state are checked; ArgError names

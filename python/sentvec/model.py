@@ -465,6 +465,7 @@ class Model:
         verbose: int | None = None,
         dsub: int = 2,
         qnorm: bool = False,
+        seed: int | None = None,
     ) -> Model:
         """Quantize a model in place: as the official ``fasttext`` package for supervised models,
         and for skipgram, cbow and sent2vec models too (official fastText refuses those).
@@ -490,13 +491,14 @@ class Model:
 
         ``retrain=True`` trains the pruned model on ``input`` for ``epoch`` epochs from rate ``lr``
         (defaults: the model's options) before quantizing. The model changes in place (and is
-        returned): do not query it from other threads meanwhile. k-means is seeded: without
-        ``retrain`` the result is the same for any ``thread``. A mapped model is read row by row, never copied whole.
+        returned): do not query it from other threads meanwhile. k-means is seeded (``seed``;
+        ``None``: the model's seed): without ``retrain`` the result is the same for any
+        ``thread``. A mapped model is read row by row, never copied whole.
 
         Raises
         ------
         ValueError
-            The model is already quantized, ``dsub < 1`` (for word and sentence models: ``dsub``
+            The model is already quantized, ``seed < 0``, ``dsub < 1`` (for word and sentence models: ``dsub``
             does not divide the dimension), ``cutoff < 0``, or a matrix to quantize would have
             fewer than 256 rows (``qout`` needs >= 256 labels, or words).
         MemoryError
@@ -504,7 +506,7 @@ class Model:
         FloatingPointError
             ``retrain=True`` and retraining diverged (lower ``lr``).
         """
-        _core.quantize(self._core, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm)
+        _core.quantize(self._core, input, qout, cutoff, retrain, epoch, lr, thread, verbose, dsub, qnorm, seed)
         self._changed()
         return self  # fastText returns None; the model allows chaining after prune/reduce_dim
 

@@ -18,7 +18,7 @@ namespace {
 
 void quantize_py(Model& m, py::object input, py::object qout, py::object cutoff, py::object retrain,
                  py::object epoch, py::object lr, py::object thread, py::object verbose,
-                 py::object dsub, py::object qnorm) {
+                 py::object dsub, py::object qnorm, py::object seed) {
   QuantizeRequest r;
   r.qout = bool_arg(qout, "qout");
   r.retrain = bool_arg(retrain, "retrain");
@@ -26,6 +26,11 @@ void quantize_py(Model& m, py::object input, py::object qout, py::object cutoff,
   r.cutoff = int_arg(cutoff, "cutoff");
   r.dsub = int32_arg(dsub, "dsub");
   r.thread = opt_int32_arg(thread, "thread");
+  if (!seed.is_none()) {
+    const int64_t s = int_arg(seed, "seed");
+    if (s < 0) throw ArgError("seed must be >= 0 (got " + std::to_string(s) + ")");
+    r.seed = static_cast<uint64_t>(s);
+  }
   if (r.retrain) {  // as fastText: what retraining takes is read only when it retrains
     r.input = path_arg(input, "input");
     r.epoch = opt_int32_arg(epoch, "epoch");
@@ -60,7 +65,7 @@ void bind_quantize(py::module_& mod) {
           py::arg("qout") = false, py::arg("cutoff") = 0, py::arg("retrain") = false,
           py::arg("epoch") = py::none(), py::arg("lr") = py::none(), py::arg("thread") = py::none(),
           py::arg("verbose") = py::none(), py::arg("dsub") = 2, py::arg("qnorm") = false,
-          "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
+          py::arg("seed") = py::none(), "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
   mod.def(
       "to_float16",
       [](Model& m) {

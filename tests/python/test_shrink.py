@@ -67,6 +67,20 @@ QUERIES = ["whale", "ship", "the", "captain", "sea", "whaleboatsz", "unknownish"
 
 
 # ------------------------------------------------------------------ quantize every model kind
+def test_quantize_seed_picks_the_kmeans_draws(models):
+    """quantize(seed=) seeds k-means: the same seed gives the same codes, another seed other
+    codes (for benchmarks that average over k-means draws); None is the model's seed."""
+    def vectors(**kw):
+        q = sentvec.load_model(models["skipgram"]).quantize(dsub=4, **kw)
+        return q.get_word_vectors(QUERIES)
+
+    np.testing.assert_array_equal(vectors(seed=3), vectors(seed=3))
+    assert not np.array_equal(vectors(seed=3), vectors(seed=4))
+    np.testing.assert_array_equal(vectors(), vectors(seed=sentvec.load_model(models["skipgram"]).args["seed"]))
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        sentvec.load_model(models["skipgram"]).quantize(seed=-1)
+
+
 @pytest.mark.parametrize("kind", ["skipgram", "cbow", "sent2vec"])
 @pytest.mark.parametrize("opts", [dict(), dict(qnorm=True, cutoff=1000), dict(qout=True, dsub=4)])
 def test_every_kind_quantizes_and_round_trips(models, corpus, tmp_path, kind, opts):
