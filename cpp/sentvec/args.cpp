@@ -137,10 +137,16 @@ std::vector<OptionSpec> build_table() {
      "word n-gram hashing (sent2vec models train with 'sentvec')", 0, false, nullptr, nullptr,
      nullptr, &get_scheme, &set_scheme},
     // Measured on cooking and sst2 over 5 seeds (bench/bench_init.py): zero hashed rows and
-    // uniform ones give the same P@1 within 0.05 point, so every kind keeps fastText's uniform.
-    {"initBuckets", {"init_buckets"}, OptType::kText, kAll, {"uniform", "uniform", "uniform", "uniform"},
-     0, 0, false, {"uniform", "zero"},
-     "start of the hashed (n-gram) input rows: uniform(-1/dim, 1/dim) like the word rows, or zero",
+    // uniform ones give the same P@1 within 0.05 point, so supervised keeps fastText's
+    // uniform. "used" trains exactly as "uniform" (no word reaches the other rows) and, in
+    // skipgram/cbow, spares filling ~90% of a 2M-bucket matrix with noise that only an
+    // out-of-vocabulary n-gram would read (official fastText, with fewer than 10 threads,
+    // leaves most of its matrix zero too). sent2vec's rows are word n-grams: "used" is uniform.
+    {"initBuckets", {"init_buckets"}, OptType::kText, kAll, {"used", "used", "uniform", "used"},
+     0, 0, false, {"uniform", "zero", "used"},
+     "start of the hashed (n-gram) input rows: uniform(-1/dim, 1/dim) like the word rows, zero, "
+     "or 'used': uniform for the rows training can reach, zero for the char n-gram rows no "
+     "vocabulary word has (with word n-grams every row is reachable)",
      -1, false, nullptr, nullptr, nullptr, SV_TEXT(init_buckets)},
     // fasttext_steps.cpp: "fasttext" is fastText's step (each pair or window its own mean of
     // rows and its own update of them); "window" reads each word's rows once and updates them

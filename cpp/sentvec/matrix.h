@@ -1,7 +1,9 @@
 // Dense float matrices (owned or views over a mapped file) and product-quantized matrices.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -11,8 +13,10 @@
 
 namespace sentvec {
 
-/// std::allocator whose default construction leaves trivial values uninitialised, so a large
-/// matrix whose every value is written next skips a zero-fill pass.
+/// Allocator of zeroed storage (calloc: a large block is fresh zero pages from the kernel,
+/// nothing is written to them) whose default construction leaves trivial values as they are,
+/// so a matrix starts zero without a zero-fill pass, and one whose values are all written
+/// next pays nothing for it either.
 template <class T>
 struct DefaultInitAllocator : std::allocator<T> {
   template <class U>
@@ -22,6 +26,12 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  T* allocate(size_t n) {
+    void* p = std::calloc(n ? n : 1, sizeof(T));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) noexcept { std::free(p); }
   template <class U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
     ::new (static_cast<void*>(p)) U;
@@ -41,7 +51,8 @@ class DenseMatrix {
   DenseMatrix& operator=(const DenseMatrix&) = delete;
   DenseMatrix(DenseMatrix&&) = default;
   DenseMatrix& operator=(DenseMatrix&&) = default;
-  DenseMatrix(int64_t m, int64_t n) : m_(m), n_(n), owned_(static_cast<size_t>(m * n), 0.f) {
+  /// An owned m x n matrix of zeros (fresh zero pages for a large one: not written here).
+  DenseMatrix(int64_t m, int64_t n) : m_(m), n_(n), owned_(static_cast<size_t>(m * n)) {
     data_ = owned_.data();
   }
   struct Uninitialized {};

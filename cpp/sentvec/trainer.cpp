@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -77,6 +78,30 @@ void init_row(float* x, int64_t d, uint64_t seed, int64_t row) {
   if (j < d) x[j] = static_cast<float>(static_cast<int32_t>(wy_draw(c + kStep) >> 40)) * scale - bound;
 }
 
+// initBuckets=used: the bucket rows no vocabulary word lists among its subwords, in a model
+// whose only hashed rows are char n-grams (with word n-grams any row may be reached). Training
+// never reads or writes them; they stay zero.
+struct UnusedRows {
+  int64_t first = 0;         ///< the first bucket row (nwords)
+  std::vector<char> unused;  ///< per bucket row
+  bool skips(int64_t row) const { return row >= first && unused[static_cast<size_t>(row - first)]; }
+};
+
+UnusedRows unused_rows(const Dictionary& dict, int64_t full_rows) {
+  UnusedRows u;
+  u.first = dict.nwords();
+  u.unused.assign(static_cast<size_t>(full_rows - u.first), 1);
+  for (int32_t w = 0; w < dict.nwords(); ++w)
+    for (int32_t r : dict.entry(w).subwords)
+      if (r >= u.first) u.unused[static_cast<size_t>(r - u.first)] = 0;
+  return u;
+}
+
+bool wants_used_only(const Args& a) {
+  return a.init_buckets == "used" && a.model != ModelName::kSent2vec && a.word_ngrams <= 1 &&
+         a.bucket > 0 && a.maxn > 0;
+}
+
 // Full-matrix row `row`'s starting values into x: zero past `zero_from` (initBuckets=zero; -1:
 // none), else init_row.
 void start_row(float* x, int64_t d, uint64_t seed, int64_t row, int64_t zero_from) {
@@ -85,16 +110,19 @@ void start_row(float* x, int64_t d, uint64_t seed, int64_t row, int64_t zero_fro
 }
 
 // Rows [row0, row1) of `m` (row1 < 0: to the end) by init_row; rows past `nwords` are zero with
-// initBuckets=zero. Every core helps unless `threads` is 1 (the values depend on the row only).
+// initBuckets=zero. With `unused` (initBuckets=used), the bucket rows it marks (row - its
+// first row) are not written: `m` was allocated zeroed, and their pages are never touched.
+// Every core helps unless `threads` is 1 (the values depend on the row only).
 void init_rows(DenseMatrix& m, uint64_t seed, int64_t row0 = 0, int64_t row1 = -1,
-               int64_t zero_from = -1, int32_t threads = 0) {
+               int64_t zero_from = -1, int32_t threads = 0, const UnusedRows* unused = nullptr) {
   const int64_t rows = row1 < 0 ? m.rows() : row1, d = m.cols();
   if (rows <= row0 || d == 0) return;
   constexpr int64_t kBlock = 1024;
   const int64_t nblocks = (rows - row0 + kBlock - 1) / kBlock;
   parallel_for(nblocks, threads == 1 ? 1 : pick_threads(nblocks, 0, 4), [&](int64_t b) {
     const int64_t r1 = std::min(rows, row0 + (b + 1) * kBlock);
-    for (int64_t r = row0 + b * kBlock; r < r1; ++r) start_row(m.row_mut(r), d, seed, r, zero_from);
+    for (int64_t r = row0 + b * kBlock; r < r1; ++r)
+      if (!unused || !unused->skips(r)) start_row(m.row_mut(r), d, seed, r, zero_from);
   }, 1);
 }
 
@@ -173,11 +201,26 @@ class Beside {
   std::thread t_;
 };
 
+// The copy's rows back into the full matrix; with initBuckets=used most of the pages they
+// land on are still untouched zero pages, so every core helps take their faults.
 void copy_back(const CompactLayout& c, int32_t nw, DenseMatrix& full) {
   const int64_t d = full.cols();
-  if (nw) std::copy_n(c.matrix.data(), static_cast<size_t>(nw * d), full.data_mut());
-  for (size_t i = 0; i < c.source.size(); ++i)
-    std::copy_n(c.matrix.row(nw + static_cast<int64_t>(i)), d, full.row_mut(c.source[i]));
+  const int64_t n = nw + static_cast<int64_t>(c.source.size());
+  constexpr int64_t kBlock = 4096;
+  const int64_t nblocks = (n + kBlock - 1) / kBlock;
+  parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
+    for (int64_t k = b * kBlock, k1 = std::min(n, k + kBlock); k < k1; ++k)
+      std::copy_n(c.matrix.row(k), d, full.row_mut(k < nw ? k : c.source[static_cast<size_t>(k - nw)]));
+  }, 1);
+}
+
+// initBuckets=used: writes a zero into the first value of every full-matrix row the copy will
+// come back to, taking those pages' faults (most of the matrix's pages: a used row every ~10
+// rows) while training runs, when a core is left over for it.
+void touch_rows(const CompactLayout& c, int32_t nw, DenseMatrix& full) {
+  const int64_t d = full.cols(), page = 4096 / 4;
+  for (int64_t k = 0; k < static_cast<int64_t>(nw) * d; k += page) full.data_mut()[k] = 0.f;
+  for (int32_t r : c.source) full.row_mut(r)[0] = 0.f;
 }
 
 }  // namespace
@@ -229,14 +272,23 @@ std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOp
                "the training matrices (" + std::to_string(in_rows) + " + " +
                    std::to_string(out_rows) + " rows of dim " + std::to_string(args.dim) +
                    "; lower option 'bucket' or 'dim')");
-  model->input = AnyMatrix(DenseMatrix(in_rows, args.dim, DenseMatrix::Uninitialized{}));
+  // Zeroed (DenseMatrix's storage is calloc'ed: a large one is fresh zero pages, not written):
+  // with initBuckets=used the rows no word uses are never touched.
+  model->input = AnyMatrix(DenseMatrix(in_rows, args.dim));
   model->output = AnyMatrix(DenseMatrix(out_rows, args.dim));
   DenseMatrix& in = *model->input.dense();
   const int64_t zero_from = args.init_buckets == "zero" ? dict.nwords() : -1;
+  const bool used_only = wants_used_only(args);
   const bool compact = wants_compact(args, opts);
   CompactLayout c;
-  if (compact) c = compact_layout(dict, in_rows, args.dim, args.seed, zero_from);
-  else init_rows(in, args.seed, 0, -1, zero_from);
+  if (compact) {
+    c = compact_layout(dict, in_rows, args.dim, args.seed, zero_from);
+  } else if (used_only) {
+    const UnusedRows unused = unused_rows(dict, in_rows);
+    init_rows(in, args.seed, 0, -1, zero_from, 0, &unused);
+  } else {
+    init_rows(in, args.seed, 0, -1, zero_from);
+  }
   // The words' rows have the same numbers in the compact copy.
   DenseMatrix& words = compact ? c.matrix : in;
   if (!pre.words.empty()) {
@@ -251,7 +303,15 @@ std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOp
     run_training(*model, input, dict.ntokens(), opts, factory, log);
     return model;
   }
-  {
+  if (used_only) {
+    // Every row training uses is in the copy; the full matrix's others stay zero. A core the
+    // training threads leave idle takes the page faults of the rows coming back.
+    const bool spare = args.thread < static_cast<int32_t>(std::thread::hardware_concurrency());
+    std::optional<Beside> touch;
+    if (spare) touch.emplace([&] { touch_rows(c, dict.nwords(), in); });
+    run_training(*model, input, dict.ntokens(), opts, factory, log, nullptr, nullptr,
+                 CompactInput{&c.matrix, &c.rows});
+  } else {
     // The full matrix's n-gram rows (the words' rows come back from the copy) are made on one
     // thread beside training: their page faults and draws (~0.3 s for 2M x 100) no longer come
     // before the first step.

@@ -386,6 +386,51 @@ def test_init_buckets_zero_leaves_unused_hashed_rows_zero(tiny_labelled):
         sentvec.train_supervised(str(tiny_labelled), initBuckets="gaussian", **opts)
 
 
+def _used_rows(m):
+    nwords = len(m.get_words())
+    used = np.zeros(m.get_input_matrix().shape[0], dtype=bool)
+    for w in m.get_words():
+        used[m.get_subwords(w)[1]] = True
+    return nwords, used
+
+
+@pytest.mark.parametrize("kind", ["skipgram", "cbow", "supervised"])
+@pytest.mark.parametrize("full_matrix", [False, True])
+def test_init_buckets_used_trains_as_uniform_and_leaves_the_rest_zero(tiny_corpus, tiny_labelled, tmp_path,
+                                                                       kind, full_matrix):
+    """initBuckets="used" (skipgram/cbow's default): every row a vocabulary word uses starts and
+    trains exactly as with "uniform" (the same bits after training, thread=1), and the char
+    n-gram rows no word uses, which training never reaches, are zero instead of noise. With
+    checkpoints (skipgram/cbow) or a validation file training runs on the full matrix, not the
+    compact copy: the same model."""
+    opts = dict(dim=8, epoch=1, bucket=20000, thread=1, verbose=0, seed=3, minn=2, maxn=4, minCount=1)
+    if kind == "supervised":
+        corpus = tiny_labelled
+        train = lambda **kw: sentvec.train_supervised(str(corpus), **opts, **kw)  # noqa: E731
+    else:
+        corpus = tiny_corpus
+        train = lambda **kw: sentvec.train_unsupervised(str(corpus), model=kind, **opts, **kw)  # noqa: E731
+    extra = {}
+    if full_matrix:
+        extra = dict(validation=str(corpus)) if kind == "supervised" else dict(checkpoint=str(tmp_path / "ck"))
+    used_model = train(initBuckets="used", **extra)
+    uniform = train(initBuckets="uniform")
+    if kind != "supervised":
+        assert used_model.args["initBuckets"] == "used" and train().args["initBuckets"] == "used"
+        np.testing.assert_array_equal(train().get_input_matrix(), used_model.get_input_matrix())
+    nwords, used = _used_rows(used_model)
+    a, b = used_model.get_input_matrix(), uniform.get_input_matrix()
+    assert 0 < used[nwords:].sum() < 20000 * 0.9
+    np.testing.assert_array_equal(a[used], b[used])
+    np.testing.assert_array_equal(used_model.get_output_matrix(), uniform.get_output_matrix())
+    assert not a[~used].any()          # never reached: zero
+    assert np.all(b[~used] != 0)       # uniform: their starting noise
+    # out-of-vocabulary words read only their n-grams' rows: the unused ones now add nothing
+    oov = "qzxv"
+    rows = used_model.get_subwords(oov)[1]
+    np.testing.assert_allclose(used_model.get_word_vector(oov), a[rows].mean(axis=0), rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("kind", ["skipgram", "cbow"])
 def test_update_window_is_deterministic_and_its_own_step(tiny_corpus, kind):
     """update="window" (the default: each word's rows read and updated once per window) repeats

@@ -108,8 +108,9 @@ void read_args(Cursor& c, Model& m, int32_t magic) {
   if (!std::isfinite(a.t)) bad_arg(c, t_at, m.legacy, magic, "args.t", 0, "a finite number");
   trailer_implied(m);  // the trailer, if any, overrides these later
   // Not stored in files: a further training run takes its kind's step (update="local" for
-  // supervised, "window" for skipgram and cbow), as a model trained here reports.
+  // supervised, "window" for skipgram and cbow) and row start, as a model trained here reports.
   a.update = Args::defaults_for(a.model).update;
+  a.init_buckets = Args::defaults_for(a.model).init_buckets;
   if (m.version == 11 && a.model == ModelName::kSupervised) {
     // fastText loads v11 supervised models without char n-grams.
     m.header_maxn = a.maxn;
