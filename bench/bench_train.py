@@ -72,7 +72,7 @@ def train(lib: str, kind: str, path: Path, opts: dict):
     o = dict(opts)
     if kind != "supervised":
         o.pop("seed", None)  # the official unsupervised API has no seed
-    for attempt in range(4):
+    for attempt in range(8):
         try:
             return timed(fn, str(path), **extra, **o)
         except RuntimeError as e:
@@ -162,6 +162,8 @@ def speed(args, out: Path, results: dict) -> None:
         "supervised": (cooking, ntok_cooking, {"epoch": 5, "lr": 0.5, "wordNgrams": 2, "dim": 50, "bucket": 200000}),
     }
     for kind, (p, n, opts) in cases.items():
+        if kind not in args.speed_kinds.split(","):
+            continue
         for th in (1, 2):
             row = {}
             variants = [("fasttext", {})]
@@ -244,6 +246,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--speed-bytes", type=int, default=3_000_000)
     ap.add_argument("--speed-runs", type=int, default=1, help="best of N for speed")
+    ap.add_argument("--speed-kinds", default="skipgram,cbow,supervised", help="speed: the model kinds to time")
     ap.add_argument("--sup-runs", type=int, default=3, help="supervised runs (seeds) to average")
     ap.add_argument("--only", choices=["quality", "supervised", "speed"], action="append")
     ap.add_argument("--update", default="window,fasttext",
