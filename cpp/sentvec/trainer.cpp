@@ -209,8 +209,10 @@ void copy_back(const CompactLayout& c, int32_t nw, DenseMatrix& full) {
   constexpr int64_t kBlock = 4096;
   const int64_t nblocks = (n + kBlock - 1) / kBlock;
   parallel_for(nblocks, pick_threads(nblocks, 0, 4), [&](int64_t b) {
-    for (int64_t k = b * kBlock, k1 = std::min(n, k + kBlock); k < k1; ++k)
-      std::copy_n(c.matrix.row(k), d, full.row_mut(k < nw ? k : c.source[static_cast<size_t>(k - nw)]));
+    for (int64_t k = b * kBlock, k1 = std::min(n, k + kBlock); k < k1; ++k) {
+      const int64_t to = k < nw ? k : c.source[static_cast<size_t>(k - nw)];
+      std::copy_n(c.matrix.row(k), d, full.row_mut(to));
+    }
   }, 1);
 }
 

@@ -65,7 +65,8 @@ void bind_quantize(py::module_& mod) {
           py::arg("qout") = false, py::arg("cutoff") = 0, py::arg("retrain") = false,
           py::arg("epoch") = py::none(), py::arg("lr") = py::none(), py::arg("thread") = py::none(),
           py::arg("verbose") = py::none(), py::arg("dsub") = 2, py::arg("qnorm") = false,
-          py::arg("seed") = py::none(), "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
+          py::arg("seed") = py::none(),
+          "fastText's quantize, in place: prune (cutoff), optionally retrain, product-quantize.");
   mod.def(
       "to_float16",
       [](Model& m) {
