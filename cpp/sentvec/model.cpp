@@ -13,24 +13,105 @@
 
 namespace sentvec {
 
+// Sentence vectors of skipgram/cbow models average their words' vectors, each the mean of a
+// word's own row and its ~10-20 char n-gram rows, scattered over a matrix of hundreds of MB:
+// a line costs a row fetch from memory per n-gram. A known word's vector is made once and kept
+// here (one row to read next time), exactly as word_vector computes it. The rows are zeroed
+// storage (calloc: pages become resident only for the words used) and a word's state goes
+// 0 (not made) -> 1 (being made by one thread) -> 2 (ready).
+struct Model::WordCache {
+  DenseMatrix vecs;
+  std::unique_ptr<std::atomic<uint8_t>[]> state;
+};
+
 void Model::reset_caches() {
   std::lock_guard<std::mutex> g(cache_mu_);
   wv_.reset();
   tree_.reset();
+  word_cache_.reset();
+  word_cache_tried_ = false;
 }
+
+void Model::input_exposed() const {
+  std::lock_guard<std::mutex> g(cache_mu_);
+  input_exposed_ = true;
+  word_cache_.reset();
+}
+
+std::shared_ptr<Model::WordCache> Model::word_cache() const {
+  std::lock_guard<std::mutex> g(cache_mu_);
+  if (!word_cache_tried_ && !input_exposed_) {
+    word_cache_tried_ = true;
+    const int64_t n = dict.nwords(), d = dim(), bytes = n * d * 4;
+    // Only where a word has n-gram rows to add up, and at most 1 GiB of address space.
+    constexpr int64_t kMaxBytes = int64_t{1} << 30;
+    if (!is_supervised() && !is_sent2vec() && args.maxn > 0 && args.bucket > 0 && n > 0 &&
+        bytes <= kMaxBytes) {
+      try {
+        check_memory(bytes + n, "the word-vector cache", "");
+        auto c = std::make_shared<WordCache>();
+        c->vecs = DenseMatrix(n, d);
+        c->state.reset(new std::atomic<uint8_t>[static_cast<size_t>(n)]);
+        for (int64_t i = 0; i < n; ++i) c->state[i].store(0, std::memory_order_relaxed);
+        word_cache_ = std::move(c);
+      } catch (const MemError&) {
+        // no room: sentence vectors read every row, as without a cache
+      } catch (const std::bad_alloc&) {
+      }
+    }
+  }
+  return word_cache_;
+}
+
+namespace {
+
+// A word's input rows. A label's own id (fastText gives labels a subword list too) can lie
+// past the input rows of a pruned .ftz, where fastText reads out of bounds: such rows are
+// left out here.
+void word_rows(const Model& m, std::string_view w, std::vector<int32_t>& feats) {
+  feats.clear();
+  m.dict.word_features(w, feats);
+  const int64_t rows = m.input.rows();
+  feats.erase(std::remove_if(feats.begin(), feats.end(),
+                             [rows](int32_t f) { return f < 0 || f >= rows; }),
+              feats.end());
+}
+
+}  // namespace
 
 void Model::word_vector(std::string_view w, float* out) const {
   const int64_t d = dim();
   std::fill(out, out + d, 0.f);
   std::vector<int32_t> feats;
-  dict.word_features(w, feats);
-  // A label's own id (fastText gives labels a subword list too) can lie past the input rows
-  // of a pruned .ftz, where fastText reads out of bounds: such rows are skipped here.
-  const int64_t rows = input.rows();
-  feats.erase(std::remove_if(feats.begin(), feats.end(),
-                             [rows](int32_t f) { return f < 0 || f >= rows; }),
-              feats.end());
+  word_rows(*this, w, feats);
   average_rows(feats.data(), feats.size(), out);
+}
+
+const float* Model::cached_word(WordCache& c, int32_t id, std::string_view w) const {
+  std::atomic<uint8_t>& st = c.state[id];
+  uint8_t s = st.load(std::memory_order_acquire);
+  if (s == 2) return c.vecs.row(id);
+  if (s != 0 || !st.compare_exchange_strong(s, 1, std::memory_order_acq_rel)) return nullptr;
+  word_vector(w, c.vecs.row_mut(id));
+  st.store(2, std::memory_order_release);
+  return c.vecs.row(id);
+}
+
+void Model::word_vectors(const std::string* words, int64_t n, float* out) const {
+  const int64_t d = dim();
+  const DenseMatrix* dm = input.dense();
+  std::vector<int32_t> cur, next;
+  if (n > 0) word_rows(*this, words[0], cur);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i + 1 < n) {
+      word_rows(*this, words[i + 1], next);
+      if (dm)
+        for (int32_t r : next) simd::prefetch_row(dm->row(r), d);
+    }
+    std::fill(out + i * d, out + (i + 1) * d, 0.f);
+    average_rows(cur.data(), cur.size(), out + i * d);
+    cur.swap(next);
+  }
 }
 
 void Model::average_rows(const int32_t* rows, size_t n, float* out,
@@ -81,17 +162,49 @@ void Model::sentence_vector(std::string_view line, float* out) const {
     line_features(line, words, labels);
     average_rows(words.data(), words.size(), out);
   } else {
-    // fastText: average of the L2-normalized word vectors; zero vectors are skipped.
+    // fastText: average of the L2-normalized word vectors; zero vectors are skipped. The
+    // next word's rows are asked for while one word is averaged (as word_vectors does).
+    // Known words' vectors come from the cache when there is one (word_cache).
     std::vector<float> v(d);
     int32_t count = 0;
-    for_each_word_isspace(line, [&](std::string_view w) {
-      word_vector(w, v.data());
-      float nrm = norm2(v.data(), d);
+    const DenseMatrix* dm = input.dense();
+    const std::shared_ptr<WordCache> cache = word_cache();
+    std::vector<int32_t> cur, next;
+    const float* cur_vec = nullptr;  // the current word's cached vector, if any
+    bool have = false;
+    auto add = [&]() {
+      const float* x = cur_vec;
+      if (!x) {
+        std::fill(v.begin(), v.end(), 0.f);
+        average_rows(cur.data(), cur.size(), v.data());
+        x = v.data();
+      }
+      float nrm = norm2(x, d);
       if (nrm > 0) {
-        for (int64_t i = 0; i < d; ++i) out[i] += v[i] / nrm;
+        for (int64_t i = 0; i < d; ++i) out[i] += x[i] / nrm;
         ++count;
       }
+    };
+    for_each_word_isspace(line, [&](std::string_view w) {
+      const float* next_vec = nullptr;
+      if (cache) {
+        const int32_t id = dict.get_id(w);
+        if (id >= 0 && id < dict.nwords()) next_vec = cached_word(*cache, id, w);
+      }
+      if (next_vec) {
+        next.clear();
+        __builtin_prefetch(next_vec);
+      } else {
+        word_rows(*this, w, next);
+        if (dm)
+          for (int32_t r : next) simd::prefetch_row(dm->row(r), d);
+      }
+      if (have) add();
+      cur.swap(next);
+      cur_vec = next_vec;
+      have = true;
     });
+    if (have) add();
     if (count > 0) scale(out, 1.f / count, d);
   }
 }

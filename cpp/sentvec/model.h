@@ -1,6 +1,7 @@
 // A loaded or trained model: options, dictionary and matrices, and every inference query.
 #pragma once
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ class Model {
 
   /// Average of a word's feature rows (zeros when it has none).
   void word_vector(std::string_view w, float* out) const;
+  /// word_vector of words[0..n) into out (n x dim), the same values; the next word's rows are
+  /// asked for while the current one is averaged.
+  void word_vectors(const std::string* words, int64_t n, float* out) const;
   /// The vector of one line of text, under the rule of the model's kind.
   void sentence_vector(std::string_view line, float* out) const;
   /// The input features of a line (predict/test path, supervised rule).
@@ -61,6 +65,9 @@ class Model {
 
   /// Invalidates caches after the matrices change (training).
   void reset_caches();
+  /// The input matrix was handed out writable (a numpy view): from now on nothing is cached
+  /// from it that a write could make stale (the word-vector cache is dropped and not made).
+  void input_exposed() const;
 
   /// out = mean of input rows rows[0..n) (zeros when n == 0): the one averaging routine of
   /// inference (word vectors, sentence vectors, predict's hidden vector, batch embedding).
@@ -69,10 +76,19 @@ class Model {
                     const simd::Kernels& kern = simd::active()) const;
 
  private:
+  struct WordCache;
   std::shared_ptr<const HuffmanTree> tree() const;
+  /// The composed-vector cache of a word model (null when it does not apply or fit).
+  std::shared_ptr<WordCache> word_cache() const;
+  /// Word `id`'s composed vector (its mean of rows, as word_vector gives it) from the cache,
+  /// made there on first use; null while another thread is making it.
+  const float* cached_word(WordCache& c, int32_t id, std::string_view w) const;
 
   mutable std::mutex cache_mu_;
   mutable std::shared_ptr<DenseMatrix> wv_;
+  mutable std::shared_ptr<WordCache> word_cache_;
+  mutable bool word_cache_tried_ = false;
+  mutable bool input_exposed_ = false;  ///< guarded by cache_mu_
   mutable std::shared_ptr<const HuffmanTree> tree_;
 };
 

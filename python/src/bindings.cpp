@@ -177,7 +177,13 @@ py::array_t<float> word_vectors(const Model& m, py::object words, int32_t thread
   float* p = out.mutable_data();
   const int64_t d = m.dim();
   py::gil_scoped_release nogil;
-  parallel_for(ws.size(), pick_threads(ws.size(), threads, 256), [&](int64_t i) { m.word_vector(ws[i], p + i * d); });
+  // Blocks of words: within one, the next word's rows are fetched while one is averaged.
+  constexpr int64_t kBlock = 64;
+  const int64_t n = static_cast<int64_t>(ws.size()), nblocks = (n + kBlock - 1) / kBlock;
+  parallel_for(nblocks, pick_threads(n, threads, 256), [&](int64_t b) {
+    const int64_t i = b * kBlock;
+    m.word_vectors(ws.data() + i, std::min(kBlock, n - i), p + i * d);
+  }, 1);
   return out;
 }
 
@@ -202,7 +208,10 @@ py::array_t<float> embed_sentences(const Model& m, py::object lines, int32_t thr
 py::array matrix(py::object self, bool input) {
   const Model& m = self.cast<const Model&>();
   if (input && m.input.half()) return half_view(m.input.half_ptr());
-  return matrix_view(dense_or_throw(input ? m.input : m.output, input ? "input" : "output"), m.mapped);
+  auto d = dense_or_throw(input ? m.input : m.output, input ? "input" : "output");
+  // A writable input view may change rows behind the model's caches (the word-vector cache).
+  if (input && !m.mapped) m.input_exposed();
+  return matrix_view(d, m.mapped);
 }
 
 py::list nearest(const Model& m, FloatArray q, int32_t k, const std::vector<Text>& ban, const std::string& errors) {

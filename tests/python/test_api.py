@@ -182,6 +182,29 @@ def test_matrices_are_views_kept_alive_by_the_model():
     assert out.shape == (m.f.nwords, m.get_dimension())
 
 
+def test_sentence_vectors_follow_writes_through_the_input_view():
+    """Sentence vectors of a word model reuse each known word's vector once made (a cache):
+    warm and cold calls give the same bits, and a write through the writable input view is
+    seen by the next sentence vector (the view turns the cache off)."""
+    m = sentvec.load_model(a_dense_model())
+    words = m.get_words()
+    lines = [" ".join(words[i:i + 7]) + " oovish" for i in range(0, 300, 3)]
+    cold = m.embed_sentences(lines, threads=1)
+    warm = m.embed_sentences(lines, threads=2)
+    np.testing.assert_array_equal(cold, warm)
+    np.testing.assert_array_equal(np.stack([m.get_sentence_vector(x) for x in lines]), cold)
+    fresh = sentvec.load_model(a_dense_model())
+    np.testing.assert_array_equal(fresh.embed_sentences(lines[::-1], threads=2)[::-1], cold)
+    fresh.get_input_matrix()[3, :] += 1.0  # word 3's own row
+    after = fresh.embed_sentences(lines, threads=1)
+    changed = [i for i, x in enumerate(lines) if words[3] in x.split()]
+    assert changed and not np.array_equal(after[changed], cold[changed])
+    untouched = [i for i in range(len(lines)) if i not in changed]
+    np.testing.assert_array_equal(after[untouched], cold[untouched])
+    v = fresh.get_word_vector(words[3])
+    np.testing.assert_allclose(fresh.get_sentence_vector(words[3]), v / np.linalg.norm(v), rtol=1e-6)
+
+
 def test_mapped_views_are_read_only():
     m = sentvec.load_model(a_dense_model(), mmap=True)
     a = m.get_input_matrix()

@@ -47,6 +47,8 @@ def test_word_vectors(stem, fname, mmap):
     np.testing.assert_allclose(got, gold, atol=TOL, rtol=0)
     batch = model.get_word_vectors(queries)
     np.testing.assert_array_equal(batch, got)
+    # blocks of 64 words, the next word's rows fetched ahead, on two threads: the same bits
+    np.testing.assert_array_equal(model.get_word_vectors(queries, threads=2), got)
     # The query set covers OOV and non-ASCII words (MANIFEST): make sure they were exercised.
     assert any(w not in model for w in queries)
     assert any(not w.isascii() for w in queries)
