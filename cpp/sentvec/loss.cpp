@@ -238,6 +238,7 @@ void OutputLayer::merge_local(StepScratch& s) const {
     base[i] = v;
   }
   s.since_merge = 0;
+  ++s.local_merges;
 }
 
 // ---- the layer -----------------------------------------------------------------------------

@@ -119,6 +119,7 @@ struct StepScratch {
   /// shared matrix's values when it was last merged, and the examples since then.
   std::vector<float> local_out, base_out;
   int32_t since_merge = 0;
+  int64_t local_merges = 0;  ///< merges made (update="local"), for the training report
 };
 
 /// The output layer of a model: owns the loss-specific structures (negative table, Huffman

@@ -491,6 +491,8 @@ void TrainRun::finish() {
     r.early_stopped = early_stopped_;
     r.checkpoints = ckpts_written_;
     r.last_checkpoint = last_ckpt_dir_;
+    r.local_merges = 0;
+    for (const auto& w : workers_) r.local_merges += w->s.local_merges;
   }
   // An early stop by earlyStop is a normal end: the callback still gets its last call.
   if (opts_.poll && (!stopped_early_ || early_stopped_)) opts_.poll(s);

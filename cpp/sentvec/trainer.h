@@ -144,6 +144,7 @@ struct TrainReport {
   int32_t checkpoints = 0;    ///< written by this run
   std::string last_checkpoint;  ///< folder of the newest one written ("" when none)
   std::string resumed_from;   ///< the checkpoint folder a resumed run started from
+  int64_t local_merges = 0;   ///< update="local": merges into the shared output matrix (0: not used)
 };
 
 /// How `train` reports and is stopped.

@@ -188,6 +188,7 @@ void fill_report(const TrainReport& r, py::dict& out) {
   out["checkpoints"] = r.checkpoints;
   out["last_checkpoint"] = r.last_checkpoint;
   out["resumed_from"] = r.resumed_from;
+  out["local_merges"] = r.local_merges;
 }
 
 // `input`: a path (str) or a _core.Corpus. `init_model`: None, or the model to train further

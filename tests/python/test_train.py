@@ -468,6 +468,29 @@ def test_update_local_is_fasttexts_step_on_one_thread(tiny_labelled, loss):
     np.testing.assert_array_equal(a.get_output_matrix(), f.get_output_matrix())
 
 
+def test_update_local_engages_with_two_threads_only(tiny_labelled):
+    """update="local" merges each thread's copy every 16 examples when more than one thread
+    trains (the training report counts the merges), and never with one thread, with
+    update="fasttext", or with a validation file (which reads the shared matrix)."""
+    from sentvec import _core
+
+    def merges(**o):
+        given = dict(dim=8, epoch=2, lr=0.5, wordNgrams=2, bucket=5000, seed=1, verbose=0, **o)
+        report = {}
+        _core.train("supervised", given, str(tiny_labelled), None, report=report)
+        return report["local_merges"]
+
+    with open(tiny_labelled, encoding="utf-8") as f:
+        examples = 2 * sum(1 for line in f if line.strip())
+    two = merges(thread=2)
+    assert examples // 16 - 2 <= two <= examples // 16 + 2, (two, examples)
+    assert merges(thread=2, loss="ova") > 0
+    assert merges(thread=1) == 0
+    assert merges(thread=2, update="fasttext") == 0
+    assert merges(thread=2, loss="hs") == 0
+    assert merges(thread=2, validation=str(tiny_labelled)) == 0
+
+
 @pytest.mark.parametrize("loss", ["softmax", "ova"])
 def test_update_local_learns_as_well_with_two_threads(tmp_path, loss):
     """With two threads update="local" fits a labelled corpus as well as fastText's step: held-out
