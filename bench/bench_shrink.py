@@ -132,21 +132,27 @@ SETTINGS = {
 }
 
 
-def compress_fasttext_model(bin_path: Path, tmp: Path, words: int, buckets: int, qdim: int, seed: int):
-    """compress-fasttext's pruned + product-quantized model of the same .bin (its k-means draws
-    from numpy's global generator: seeded here), saved: its path and the seconds it took."""
-    import compress_fasttext
+def gensim_source(bin_path: Path, tmp: Path):
+    """The .bin as gensim's FastTextKeyedVectors, what compress-fasttext shrinks (loaded once)."""
     from gensim.models.fasttext import load_facebook_model
 
     # gensim refuses bytes after the output matrix: give it a copy without sentvec's trailer.
     plain = tmp / "for-gensim.bin"
-    if not plain.exists():
-        data = bin_path.read_bytes()
-        at = data.rfind(b"SENTVEC\0", max(0, len(data) - (1 << 16)))
-        plain.write_bytes(data if at < 0 else data[:at])
-        del data
-    t = time.perf_counter()
+    data = bin_path.read_bytes()
+    at = data.rfind(b"SENTVEC\0", max(0, len(data) - (1 << 16)))
+    plain.write_bytes(data if at < 0 else data[:at])
+    del data
     ft = load_facebook_model(str(plain)).wv
+    plain.unlink()
+    return ft
+
+
+def compress_fasttext_model(ft, tmp: Path, words: int, buckets: int, qdim: int, seed: int):
+    """compress-fasttext's pruned + product-quantized model of `ft` (its k-means draws from
+    numpy's global generator: seeded here), saved: its path and the seconds it took."""
+    import compress_fasttext
+
+    t = time.perf_counter()
     np.random.seed(seed)
     small = compress_fasttext.prune_ft_freq(ft, new_vocab_size=words, new_ngrams_size=buckets, pq=True, qdim=qdim)
     shrink_s = time.perf_counter() - t
@@ -178,6 +184,9 @@ def equal_size(base_path: Path, tmp: Path, original, base_size: int, base_sc: di
     cb = e["cf_buckets"] * bucket // 2_000_000
     print(f"\n-- equal size, {seeds} k-means seeds: sentvec prune {pb // 1000}k + quantize {e['quantize']} "
           f"vs compress-fasttext {cb // 1000}k q{e['cf_qdim']}")
+    from gensim.models.fasttext import FastTextKeyedVectors
+
+    ft = gensim_source(base_path, tmp)
     got: dict[str, list[dict]] = {"sentvec": [], "compress-fasttext": []}
     sizes: dict[str, int] = {}
     for seed in range(seeds):
@@ -195,10 +204,8 @@ def equal_size(base_path: Path, tmp: Path, original, base_size: int, base_sc: di
         got["sentvec"].append(sc)
         print(row(f"sentvec seed {seed}", sizes["sentvec"], base_size, ls, sc, base_sc) + f"  (shrink {shrink_s:.0f}s)",
               flush=True)
-        path, shrink_s = compress_fasttext_model(base_path, tmp, len(original.words), cb, e["cf_qdim"], seed)
+        path, shrink_s = compress_fasttext_model(ft, tmp, len(original.words), cb, e["cf_qdim"], seed)
         t = time.perf_counter()
-        from gensim.models.fasttext import FastTextKeyedVectors
-
         kv = FastTextKeyedVectors.load(str(path))
         ls = time.perf_counter() - t
         sc = scores(GensimAdapter(kv), "skipgram", original)

@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -105,8 +106,7 @@ void Model::word_vectors(const std::string* words, int64_t n, float* out) const 
   for (int64_t i = 0; i < n; ++i) {
     if (i + 1 < n) {
       word_rows(*this, words[i + 1], next);
-      if (dm)
-        for (int32_t r : next) simd::prefetch_row(dm->row(r), d);
+      prefetch_rows(dm, next);
     }
     std::fill(out + i * d, out + (i + 1) * d, 0.f);
     average_rows(cur.data(), cur.size(), out + i * d);
@@ -196,8 +196,7 @@ void Model::sentence_vector(std::string_view line, float* out) const {
         __builtin_prefetch(next_vec);
       } else {
         word_rows(*this, w, next);
-        if (dm)
-          for (int32_t r : next) simd::prefetch_row(dm->row(r), d);
+        prefetch_rows(dm, next);
       }
       if (have) add();
       cur.swap(next);

@@ -1,7 +1,6 @@
 // A loaded or trained model: options, dictionary and matrices, and every inference query.
 #pragma once
 #include <cstdint>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,8 +14,16 @@
 #include "loss.h"
 #include "matrix.h"
 #include "meter.h"
+#include "simd/kernels.h"
 
 namespace sentvec {
+
+/// Asks for every listed row of `m` ahead of its use (nothing when `m` is null: a quantized or
+/// float16 matrix). Batch paths call it on the next item's rows while they work on this one.
+inline void prefetch_rows(const DenseMatrix* m, const std::vector<int32_t>& rows) {
+  if (!m) return;
+  for (int32_t r : rows) simd::prefetch_row(m->row(r), m->cols());
+}
 
 class Model {
  public:

@@ -9,14 +9,6 @@
 
 namespace sentvec {
 
-namespace {
-
-inline void prefetch_rows(const DenseMatrix& m, const std::vector<int32_t>& rows) {
-  for (int32_t r : rows) simd::prefetch_row(m.row(r), m.cols());
-}
-
-}  // namespace
-
 void embed_lines(const Model& m, const std::string_view* lines, int64_t n, float* out,
                  int32_t threads) {
   const int64_t d = m.dim();
@@ -35,11 +27,11 @@ void embed_lines(const Model& m, const std::string_view* lines, int64_t n, float
         const int64_t s = b * kBlock, e = std::min(n, s + kBlock);
         std::vector<int32_t> cur, next;
         m.dict.sent2vec_line(lines[s], cur);
-        prefetch_rows(*in, cur);
+        prefetch_rows(in, cur);
         for (int64_t i = s; i < e; ++i) {
           if (i + 1 < e) {
             m.dict.sent2vec_line(lines[i + 1], next);
-            prefetch_rows(*in, next);
+            prefetch_rows(in, next);
           }
           m.average_rows(cur.data(), cur.size(), out + i * d, kern);
           std::swap(cur, next);
