@@ -492,7 +492,11 @@ void TrainRun::finish() {
     r.checkpoints = ckpts_written_;
     r.last_checkpoint = last_ckpt_dir_;
     r.local_merges = 0;
-    for (const auto& w : workers_) r.local_merges += w->s.local_merges;
+    r.examples = 0;
+    for (const auto& w : workers_) {
+      r.local_merges += w->s.local_merges;
+      r.examples += w->examples;
+    }
   }
   // An early stop by earlyStop is a normal end: the callback still gets its last call.
   if (opts_.poll && (!stopped_early_ || early_stopped_)) opts_.poll(s);

@@ -145,6 +145,7 @@ struct TrainReport {
   std::string last_checkpoint;  ///< folder of the newest one written ("" when none)
   std::string resumed_from;   ///< the checkpoint folder a resumed run started from
   int64_t local_merges = 0;   ///< update="local": merges into the shared output matrix (0: not used)
+  int64_t examples = 0;       ///< examples trained (each thread's count summed; a resumed run's included)
 };
 
 /// How `train` reports and is stopped.

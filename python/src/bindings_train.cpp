@@ -189,6 +189,7 @@ void fill_report(const TrainReport& r, py::dict& out) {
   out["last_checkpoint"] = r.last_checkpoint;
   out["resumed_from"] = r.resumed_from;
   out["local_merges"] = r.local_merges;
+  out["examples"] = r.examples;
 }
 
 // `input`: a path (str) or a _core.Corpus. `init_model`: None, or the model to train further
