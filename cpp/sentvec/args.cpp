@@ -161,11 +161,14 @@ std::vector<OptionSpec> build_table() {
     // 3 seeds): cooking 0.5529 (official 0.5559, "fasttext" 0.5524), sst2 0.8131 (official
     // 0.8138, "fasttext" 0.8050); cooking 2.2 s against 11.7 s for "fasttext" on 2 threads. With
     // one thread it is "fasttext". So "local" is the supervised default.
-    {"update", none, OptType::kText, kCbowBit | kSkipgramBit | kSupervisedBit,
+    // sent2vec "window" (sent2vec_step.cpp): the sentence's rows are read once and written
+    // once; each target's context sum is the sentence's sum less the rows it leaves out.
+    {"update", none, OptType::kText, kAll,
      {"window", "window", "local", "window"}, 0, 0, false, {"fasttext", "window", "local"},
-     "step: fastText's exact one; 'window' (skipgram/cbow: each word's rows read and updated once "
-     "per window); 'local' (supervised softmax/ova, several threads: each thread steps on its own "
-     "copy of the output matrix and merges its change every 16 examples)",
+     "step: fastText's (sent2vec's) exact one; 'window' (skipgram/cbow: each word's rows read and "
+     "updated once per window; sent2vec: each sentence's rows read and updated once); 'local' "
+     "(supervised softmax/ova, several threads: each thread steps on its own copy of the output "
+     "matrix and merges its change every 16 examples)",
      -1, false, nullptr, nullptr, nullptr, SV_TEXT(update)},
     // Run-only: how this run saves and resumes (checkpoint.h) and watches a validation file
     // (validation.h). Not stored in model files; a resumed run may change the first four.
@@ -407,7 +410,8 @@ void Args::validate() const {
                      "): sent2vec trains no character n-grams");
   }
   require(update != "local" || supervised(), "update",
-          "'fasttext' or 'window' for skipgram/cbow ('local' is a supervised step)", update);
+          "'fasttext' or 'window' for skipgram, cbow and sent2vec ('local' is a supervised step)",
+          update);
   if (supervised()) check_autotune_options(*this);  // autotune.cpp: metric, size, budget
   parse_checkpoint_every(checkpoint_every);  // checkpoint.cpp: "1", "0.5", "30s", "5m"
   if (!autotune_validation_file.empty()) {

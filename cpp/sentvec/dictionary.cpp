@@ -1,5 +1,6 @@
 #include "dictionary.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "tokenizer.h"
@@ -27,13 +28,17 @@ void Dictionary::assign(std::vector<Entry> entries, int32_t nwords, int32_t nlab
   prune_pairs_ = std::move(prune_pairs);
   pruneidx_.clear();
   for (auto& p : prune_pairs_) pruneidx_[p.first] = p.second;
-  // A table at most 70% full keeps linear probing short.
-  size_t tsize = static_cast<size_t>(std::ceil(words_.size() / 0.7)) + 1;
-  table_.assign(tsize, -1);
+  // Open addressing, at most half full, a power of two in size (a mask, not a division). Each
+  // slot keeps the word's hash beside its id, so a probe that passes another word compares
+  // hashes and never touches that word's entry (a cache miss in a large dictionary).
+  size_t tsize = 16;
+  while (tsize < 2 * words_.size()) tsize *= 2;
+  table_.assign(tsize, Slot{-1, 0});
   for (size_t i = 0; i < words_.size(); ++i) {
     const std::string& w = words_[i].word;
-    int64_t s = find_slot(w, fnv1a32(w));
-    if (table_[s] == -1) table_[s] = static_cast<int32_t>(i);  // first of duplicates wins
+    const uint32_t h = fnv1a32(w);
+    Slot& slot = table_[find_slot(w, h)];
+    if (slot.id == -1) slot = Slot{static_cast<int32_t>(i), h};  // first of duplicates wins
   }
   for (size_t i = 0; i < words_.size(); ++i) {
     Entry& e = words_[i];
@@ -46,15 +51,38 @@ void Dictionary::assign(std::vector<Entry> entries, int32_t nwords, int32_t nlab
 }
 
 int64_t Dictionary::find_slot(std::string_view w, uint32_t h) const {
-  const size_t n = table_.size();
-  size_t s = h % n;
-  while (table_[s] != -1 && words_[table_[s]].word != w) s = (s + 1) % n;
+  const size_t mask = table_.size() - 1;
+  size_t s = h & mask;
+  while (table_[s].id != -1 && (table_[s].hash != h || words_[table_[s].id].word != w))
+    s = (s + 1) & mask;
   return static_cast<int64_t>(s);
 }
 
 int32_t Dictionary::get_id(std::string_view w) const {
   if (table_.empty()) return -1;
-  return table_[find_slot(w, fnv1a32(w))];
+  return table_[find_slot(w, fnv1a32(w))].id;
+}
+
+void Dictionary::get_ids(const std::string_view* words, size_t n, int32_t* ids) const {
+  if (table_.empty()) {
+    std::fill(ids, ids + n, -1);
+    return;
+  }
+  constexpr size_t kBatch = 64;
+  uint32_t h[kBatch];
+  const size_t mask = table_.size() - 1;
+  for (size_t at = 0; at < n; at += kBatch) {
+    const size_t m = std::min(kBatch, n - at);
+    for (size_t i = 0; i < m; ++i) {
+      h[i] = fnv1a32(words[at + i]);
+      __builtin_prefetch(&table_[h[i] & mask]);
+    }
+    for (size_t i = 0; i < m; ++i) {
+      const Slot& first = table_[h[i] & mask];
+      if (first.id >= 0 && first.hash == h[i]) __builtin_prefetch(&words_[first.id]);
+    }
+    for (size_t i = 0; i < m; ++i) ids[at + i] = table_[find_slot(words[at + i], h[i])].id;
+  }
 }
 
 EntryType Dictionary::type_of_token(std::string_view w) const {

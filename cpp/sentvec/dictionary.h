@@ -46,6 +46,10 @@ class Dictionary {
 
   // ---- lookup --------------------------------------------------------------------------
   int32_t get_id(std::string_view w) const;
+  /// ids[i] = get_id(words[i]) for i < n, the lookups of a batch overlapped: every table slot
+  /// is asked for before the first is read, then every matching entry before the words are
+  /// compared (a large dictionary's table and entries miss the cache on each lookup).
+  void get_ids(const std::string_view* words, size_t n, int32_t* ids) const;
   EntryType type_of_token(std::string_view w) const;
   /// Feature rows of a word: its subwords when known, its char n-grams when not.
   void word_features(std::string_view w, std::vector<int32_t>& out) const;
@@ -79,7 +83,11 @@ class Dictionary {
   int64_t find_slot(std::string_view w, uint32_t h) const;
 
   std::vector<Entry> words_;
-  std::vector<int32_t> table_;  // open addressing, -1 = empty
+  struct Slot {
+    int32_t id;     ///< -1: empty
+    uint32_t hash;  ///< fnv1a32 of the word
+  };
+  std::vector<Slot> table_;
   int32_t nwords_ = 0, nlabels_ = 0;
   int64_t ntokens_ = 0;
   int64_t pruneidx_size_ = -1;

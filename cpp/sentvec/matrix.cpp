@@ -1,6 +1,23 @@
 #include "matrix.h"
 
+#include <cstring>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace sentvec {
+
+void DenseMatrix::advise_huge_pages() {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (mapped_ || owned_.empty()) return;
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(owned_.data());
+  const uintptr_t end = begin + owned_.size() * sizeof(float);
+  const uintptr_t a = (begin + kHuge - 1) & ~(kHuge - 1), b = end & ~(kHuge - 1);
+  // Advice only: where transparent huge pages are off (or the kernel refuses) nothing changes.
+  if (b > a) (void)::madvise(reinterpret_cast<void*>(a), b - a, MADV_HUGEPAGE);
+#endif
+}
 
 void DenseMatrix::make_owned() {
   if (!mapped_) return;

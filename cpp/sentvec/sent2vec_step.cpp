@@ -16,8 +16,26 @@
 //    its inference reads them; the target and dropped positions are left out the same way;
 //  - hidden = mean of the context rows; the output layer (negative sampling, hs or softmax)
 //    steps on the target; the gradient, divided by the context size, goes to every row.
+//
+// update="fasttext" does that literally: every target reads its context rows from the matrix
+// and adds its gradient to each of them. update="window" (the default) gives the same steps up
+// to float rounding with far fewer row operations. The sentence's distinct rows are read once
+// into a local buffer; a row used m times by the sentence (a repeated word, two n-grams in one
+// bucket) is one entry with multiplicity m. Every target's context is the whole sentence less
+// a few items (the target's own occurrence and the n-grams touching a marked position), so:
+//  - the value of entry u after some targets is base_u + m_u G - E_u, where G is the sum of
+//    the gradients applied so far (each to every item in its context) and E_u the sum of those
+//    that left out one of u's items (once per item left out), kept as W_u = base_u - E_u;
+//  - S, the sum over all items of their current value, moves by (Q - sum of m over the items
+//    left out) times the gradient, Q = sum of m_u^2;
+//  - a target's context sum is S less its left-out items' values, or the sum over its context
+//    items when those are fewer; only the left-out entries' W change per target;
+//  - at the end of the sentence each row gets m_u G + W_u - base_u once.
+// The random draws (subsampling, dropout positions, negatives) are those of "fasttext", in the
+// same order; the rows other threads write meanwhile are seen from the next sentence on.
 #include "sent2vec_step.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +71,7 @@ class Sent2vecStep : public LineStep {
         nmax_(ctx.args.word_ngrams),
         dropout_k_(ctx.args.dropout_k),
         scheme_(ctx.args.scheme),
+        window_(ctx.args.update != "fasttext"),
         max_words_(ctx.args.max_line_tokens > 1 ? ctx.args.max_line_tokens : 1024) {
     // One 64-bit key per word (the sentvec token key of its bytes), and whether it may be a
     // target: a word (not "</s>") counted at least minCountLabel times.
@@ -67,11 +86,9 @@ class Sent2vecStep : public LineStep {
 
   int64_t process(std::string_view line, float lr, Worker& w) override {
     int64_t counted = 0;
-    bool ended = false;
-    ids_.clear();
-    keys_line_.clear();
-    blocked_.clear();
-    nwords_line_ = 0;
+    bool ended = false, stopped = false;
+    clear_sentence();
+    toks_.clear();
     for_each_token(line, [&](std::string_view tok) {
       ++counted;  // every token counts toward progress, as every token counts in ntokens
       if (ended) return true;
@@ -79,29 +96,47 @@ class Sent2vecStep : public LineStep {
         ended = true;  // one sentence per line; inference also stops at "</s>"
         return true;
       }
-      const int32_t id = dict_.get_id(tok);
-      if (id < 0 || id >= nwords_) {
-        // Unknown word or label: a gap (consecutive gaps collapse into one); the legacy
-        // scheme's n-grams span it, as sent2vec's inference does.
-        if (scheme_ == NgramScheme::kSentvec && !ids_.empty() && ids_.back() >= 0) push(-1, 0, 1);
-        return true;
-      }
-      push(id, keys_[id], 0);
-      if (++nwords_line_ >= max_words_) {  // overlong line: train it in pieces
-        train_sentence(lr, w);
-        ids_.clear();
-        keys_line_.clear();
-        blocked_.clear();
-        nwords_line_ = 0;
-        if (w.stopping()) return false;  // the rest of the line is dropped
-      }
-      return true;
+      toks_.push_back(tok);
+      if (toks_.size() == kLookupBatch && !take_tokens(lr, w)) stopped = true;
+      return !stopped;
     });
-    if (!w.stopping()) train_sentence(lr, w);
+    if (!stopped && take_tokens(lr, w)) train_sentence(lr, w);
     return counted;
   }
 
  private:
+  // Tokens are looked up kLookupBatch at a time (Dictionary::get_ids overlaps their misses).
+  static constexpr size_t kLookupBatch = 64;
+
+  void clear_sentence() {
+    ids_.clear();
+    keys_line_.clear();
+    blocked_.clear();
+    nwords_line_ = 0;
+  }
+
+  // Adds the buffered tokens to the sentence (false: training stops, the rest is dropped).
+  bool take_tokens(float lr, Worker& w) {
+    tok_ids_.resize(toks_.size());
+    dict_.get_ids(toks_.data(), toks_.size(), tok_ids_.data());
+    toks_.clear();
+    for (const int32_t id : tok_ids_) {
+      if (id < 0 || id >= nwords_) {
+        // Unknown word or label: a gap (consecutive gaps collapse into one); the legacy
+        // scheme's n-grams span it, as sent2vec's inference does.
+        if (scheme_ == NgramScheme::kSentvec && !ids_.empty() && ids_.back() >= 0) push(-1, 0, 1);
+        continue;
+      }
+      push(id, keys_[id], 0);
+      if (++nwords_line_ >= max_words_) {  // overlong line: train it in pieces
+        train_sentence(lr, w);
+        clear_sentence();
+        if (w.stopping()) return false;  // the rest of the line is dropped
+      }
+    }
+    return !w.stopping();
+  }
+
   void push(int32_t id, uint64_t key, uint8_t blocked) {
     ids_.push_back(id);
     keys_line_.push_back(key);
@@ -117,8 +152,9 @@ class Sent2vecStep : public LineStep {
     for (int32_t k = 0; k < neg_; ++k) prefetch_row(output_.row(negatives_.at((pos + k) % nt)), dim);
   }
 
-  void train_sentence(float lr, Worker& w) {
-    if (nwords_line_ < 2) return;  // a target needs at least one other word
+  // The sentence's word positions, n-grams and targets (false: nothing to train).
+  bool prepare(Worker& w) {
+    if (nwords_line_ < 2) return false;  // a target needs at least one other word
     const size_t len = ids_.size();
     word_pos_.clear();
     for (size_t p = 0; p < len; ++p)
@@ -135,27 +171,48 @@ class Sent2vecStep : public LineStep {
     const int64_t dim = input_.cols();
     for (uint32_t p : word_pos_) prefetch_row(input_.row(ids_[p]), dim);
     for (const Ngram& g : ngrams_) prefetch_row(input_.row(g.row), dim);
-    // The targets of the sentence, decided first so that the output rows of the next one can
-    // be fetched while this one trains.
+    // The targets of the sentence (indices into word_pos_), decided first so that the output
+    // rows of the next one can be fetched while this one trains.
     targets_.clear();
-    for (uint32_t t : word_pos_)
-      if (target_[ids_[t]] && w.keep(ids_[t])) targets_.push_back(t);
-    if (targets_.empty()) return;
-    prefetch_output(targets_[0], w.s.neg_pos, dim);
+    for (uint32_t i = 0; i < word_pos_.size(); ++i)
+      if (target_[ids_[word_pos_[i]]] && w.keep(ids_[word_pos_[i]])) targets_.push_back(i);
+    if (targets_.empty()) return false;
+    prefetch_output(word_pos_[targets_[0]], w.s.neg_pos, dim);
     mark_.assign(len, 0);
-    uint32_t stamp = 0;
+    return true;
+  }
+
+  // Marks the target's position and dropoutK positions drawn at random with `stamp`.
+  void mark_positions(uint32_t t, uint32_t stamp, Worker& w) {
     const uint32_t nw = static_cast<uint32_t>(word_pos_.size());
+    marked_.clear();
+    marked_.push_back(t);
+    mark_[t] = stamp;
+    for (int32_t k = 0; k < dropout_k_; ++k) {
+      const uint32_t q = word_pos_[w.s.rng.below(nw)];
+      if (mark_[q] != stamp) marked_.push_back(q);
+      mark_[q] = stamp;
+    }
+  }
+
+  void train_sentence(float lr, Worker& w) {
+    if (!prepare(w)) return;
+    if (window_) {
+      train_window(lr, w);
+      return;
+    }
+    const int64_t dim = input_.cols();
+    uint32_t stamp = 0;
     for (size_t ti = 0; ti < targets_.size(); ++ti) {
-      const uint32_t t = targets_[ti];
+      const uint32_t t = word_pos_[targets_[ti]];
       int32_t target = ids_[t];
-      if (ti + 1 < targets_.size()) prefetch_output(targets_[ti + 1], w.s.neg_pos + neg_, dim);
+      if (ti + 1 < targets_.size())
+        prefetch_output(word_pos_[targets_[ti + 1]], w.s.neg_pos + neg_, dim);
       context_.clear();
       for (uint32_t p : word_pos_)
         if (p != t) context_.push_back(ids_[p]);
       if (!ngrams_.empty()) {
-        ++stamp;
-        mark_[t] = stamp;
-        for (int32_t k = 0; k < dropout_k_; ++k) mark_[word_pos_[w.s.rng.below(nw)]] = stamp;
+        mark_positions(t, ++stamp, w);
         for (const Ngram& g : ngrams_) {
           bool touched = false;
           for (uint32_t q = g.start; q < g.end; ++q) touched |= mark_[q] == stamp;
@@ -166,14 +223,154 @@ class Sent2vecStep : public LineStep {
     }
   }
 
+  // Entry of `row` in the sentence's distinct rows (added with multiplicity 0 when new).
+  uint32_t entry_of(int32_t row) {
+    const size_t mask = slot_.size() - 1;
+    size_t h = (static_cast<uint32_t>(row) * 0x9E3779B1u) & mask;
+    while (slot_[h] >= 0) {
+      if (rows_[slot_[h]] == row) return static_cast<uint32_t>(slot_[h]);
+      h = (h + 1) & mask;
+    }
+    slot_[h] = static_cast<int32_t>(rows_.size());
+    rows_.push_back(row);
+    mult_.push_back(0);
+    return static_cast<uint32_t>(rows_.size() - 1);
+  }
+
+  void train_window(float lr, Worker& w) {
+    const int64_t d = input_.cols();
+    const size_t nw = word_pos_.size(), ng = ngrams_.size();
+    // The distinct rows, each item's entry, multiplicities.
+    size_t tsize = 16;
+    while (tsize < 2 * (nw + ng)) tsize *= 2;
+    slot_.assign(tsize, -1);
+    rows_.clear();
+    mult_.clear();
+    word_u_.resize(nw);
+    ngram_u_.resize(ng);
+    for (size_t i = 0; i < nw; ++i) ++mult_[word_u_[i] = entry_of(ids_[word_pos_[i]])];
+    for (size_t j = 0; j < ng; ++j) ++mult_[ngram_u_[j] = entry_of(ngrams_[j].row)];
+    const size_t nu = rows_.size();
+    double q_sum = 0;
+    for (int32_t m : mult_) q_sum += static_cast<double>(m) * m;
+    const float q = static_cast<float>(q_sum);
+    // base: the rows as read; W starts equal; S = sum of m_u base_u; G = 0.
+    base_.resize(nu * d);
+    wv_.resize(nu * d);
+    sum_.assign(d, 0.f);
+    gsum_.assign(d, 0.f);
+    float* S = sum_.data();
+    float* G = gsum_.data();
+    for (size_t u = 0; u < nu; ++u) {
+      const float* src = input_.row(rows_[u]);
+      float* b = base_.data() + u * d;
+      std::copy(src, src + d, b);
+      const float m = static_cast<float>(mult_[u]);
+      for (int64_t j = 0; j < d; ++j) S[j] += m * b[j];
+    }
+    std::copy(base_.begin(), base_.end(), wv_.begin());
+    // The n-grams covering each position (CSR), so that a target finds the n-grams it leaves
+    // out from its marked positions instead of testing every n-gram.
+    const size_t len = ids_.size();
+    if (ng > 0) {
+      cover_at_.assign(len + 1, 0);
+      for (const Ngram& g : ngrams_)
+        for (uint32_t p = g.start; p < g.end; ++p) ++cover_at_[p + 1];
+      for (size_t p = 0; p < len; ++p) cover_at_[p + 1] += cover_at_[p];
+      cover_.resize(cover_at_[len]);
+      fill_.assign(cover_at_.begin(), cover_at_.end() - 1);
+      for (uint32_t j = 0; j < ng; ++j)
+        for (uint32_t p = ngrams_[j].start; p < ngrams_[j].end; ++p) cover_[fill_[p]++] = j;
+      ngram_mark_.assign(ng, 0);
+    }
+    float* h = w.s.hidden.data();
+    float* g = w.s.grad.data();
+    uint32_t stamp = 0;
+    for (size_t ti = 0; ti < targets_.size(); ++ti) {
+      const uint32_t wi = targets_[ti];
+      const uint32_t t = word_pos_[wi];
+      int32_t target = ids_[t];
+      if (ti + 1 < targets_.size())
+        prefetch_output(word_pos_[targets_[ti + 1]], w.s.neg_pos + neg_, d);
+      // The items left out: the target's occurrence and the n-grams touching a marked position.
+      out_.clear();
+      out_.push_back(word_u_[wi]);
+      size_t ng_out = 0;
+      ++stamp;
+      if (ng > 0) {
+        mark_positions(t, stamp, w);
+        for (uint32_t p : marked_)
+          for (uint32_t c = cover_at_[p]; c < cover_at_[p + 1]; ++c) {
+            const uint32_t j = cover_[c];
+            if (ngram_mark_[j] == stamp) continue;
+            ngram_mark_[j] = stamp;
+            out_.push_back(ngram_u_[j]);
+            ++ng_out;
+          }
+      }
+      const size_t nctx = (nw - 1) + (ng - ng_out);
+      if (nctx == 0) continue;  // as Worker::update with no rows: no step
+      float c_out = 0;
+      for (uint32_t u : out_) c_out += static_cast<float>(mult_[u]);
+      if (out_.size() <= nctx) {
+        // S less the left-out items' values (W_u + m_u G each).
+        std::copy(S, S + d, h);
+        for (uint32_t u : out_) {
+          const float* wu = wv_.data() + u * d;
+          for (int64_t j = 0; j < d; ++j) h[j] -= wu[j];
+        }
+        for (int64_t j = 0; j < d; ++j) h[j] -= c_out * G[j];
+      } else {
+        // Fewer context items than left-out ones: their values summed directly.
+        std::fill(h, h + d, 0.f);
+        float c_in = 0;
+        auto add = [&](uint32_t u) {
+          const float* wu = wv_.data() + u * d;
+          for (int64_t j = 0; j < d; ++j) h[j] += wu[j];
+          c_in += static_cast<float>(mult_[u]);
+        };
+        for (size_t i = 0; i < nw; ++i)
+          if (i != wi) add(word_u_[i]);
+        for (size_t j = 0; j < ng; ++j)
+          if (ngram_mark_[j] != stamp) add(ngram_u_[j]);
+        for (int64_t j = 0; j < d; ++j) h[j] += c_in * G[j];
+      }
+      const float inv = 1.f / static_cast<float>(nctx);
+      for (int64_t j = 0; j < d; ++j) h[j] *= inv;
+      std::fill(g, g + d, 0.f);
+      w.loss_sum += w.ctx.layer.step(&target, 1, 0, lr, w.s);
+      ++w.examples;
+      // Every context item gets g / nctx: G and S move, the left-out entries' W do not.
+      const float sc = q - c_out;
+      for (int64_t j = 0; j < d; ++j) {
+        const float gj = g[j] * inv;
+        G[j] += gj;
+        S[j] += sc * gj;
+      }
+      for (uint32_t u : out_) {
+        float* wu = wv_.data() + u * d;
+        for (int64_t j = 0; j < d; ++j) wu[j] -= g[j] * inv;
+      }
+    }
+    // Each row once: m_u G + (W_u - base_u).
+    for (size_t u = 0; u < nu; ++u) {
+      float* dst = input_.row_mut(rows_[u]);
+      const float* wu = wv_.data() + u * d;
+      const float* b = base_.data() + u * d;
+      const float m = static_cast<float>(mult_[u]);
+      for (int64_t j = 0; j < d; ++j) dst[j] += m * G[j] + (wu[j] - b[j]);
+    }
+  }
+
   const Dictionary& dict_;
-  const DenseMatrix& input_;
+  DenseMatrix& input_;
   const DenseMatrix& output_;
   const NegativeTable& negatives_;
   const bool ns_;
   const int32_t neg_;
   const int32_t nwords_, bucket_, nmax_, dropout_k_;
   const NgramScheme scheme_;
+  const bool window_;
   const int64_t max_words_;
   std::vector<uint64_t> keys_;
   std::vector<uint8_t> target_;
@@ -182,9 +379,17 @@ class Sent2vecStep : public LineStep {
   std::vector<uint64_t> keys_line_;
   std::vector<uint8_t> blocked_;
   int64_t nwords_line_ = 0;
-  std::vector<uint32_t> word_pos_, mark_, targets_;
+  std::vector<uint32_t> word_pos_, mark_, targets_, marked_;
   std::vector<Ngram> ngrams_;
   std::vector<int32_t> context_;
+  std::vector<std::string_view> toks_;  // tokens not yet looked up
+  std::vector<int32_t> tok_ids_;
+  // update="window": distinct rows (slot_ a small hash of them), multiplicities, each word's
+  // and n-gram's entry, the rows as read (base_) and W (wv_), S and G, the n-grams covering
+  // each position, the entries a target leaves out.
+  std::vector<int32_t> slot_, rows_, mult_;
+  std::vector<uint32_t> word_u_, ngram_u_, cover_at_, cover_, fill_, ngram_mark_, out_;
+  std::vector<float> base_, wv_, sum_, gsum_;
 };
 
 }  // namespace

@@ -431,7 +431,7 @@ def test_init_buckets_used_trains_as_uniform_and_leaves_the_rest_zero(tiny_corpu
     np.testing.assert_allclose(used_model.get_word_vector(oov), a[rows].mean(axis=0), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("kind", ["skipgram", "cbow"])
+@pytest.mark.parametrize("kind", ["skipgram", "cbow", "sent2vec"])
 def test_update_window_is_deterministic_and_its_own_step(tiny_corpus, kind):
     """update="window" (the default: each word's rows read and updated once per window) repeats
     itself with thread=1 and a seed, and update="fasttext" selects the other step: the matrices
@@ -455,6 +455,24 @@ def test_update_option_is_checked(tiny_corpus, tiny_labelled):
         sentvec.train_supervised(str(tiny_labelled), update="window", verbose=0)
     with pytest.raises(ValueError, match="'local' is a supervised step"):
         sentvec.train_unsupervised(str(tiny_corpus), model="cbow", update="local", verbose=0)
+    with pytest.raises(ValueError, match="'local' is a supervised step"):
+        sentvec.train_unsupervised(str(tiny_corpus), model="sent2vec", update="local", verbose=0)
+
+
+def test_sent2vec_update_window_is_sent2vecs_step(tiny_corpus):
+    """sent2vec's update="window" (the default: each sentence's rows read and written once) is
+    sent2vec's step up to float rounding with one thread, words repeated in a line and n-grams
+    sharing buckets included (tests/cpp/test_train.cpp: every loss, 5e-6 against 0.8 for
+    another seed; here rounding grows to about 1e-4 of the seed's distance on longer lines)."""
+    opts = dict(model="sent2vec", dim=16, epoch=2, minCount=1, bucket=50, wordNgrams=3, thread=1,
+                seed=5, verbose=0)
+    w = sentvec.train_unsupervised(str(tiny_corpus), **opts)
+    f = sentvec.train_unsupervised(str(tiny_corpus), update="fasttext", **opts)
+    other = sentvec.train_unsupervised(str(tiny_corpus), update="fasttext", **dict(opts, seed=6))
+    seed_apart = np.abs(f.get_input_matrix() - other.get_input_matrix()).max()
+    assert np.abs(w.get_input_matrix() - f.get_input_matrix()).max() < 1e-3 * seed_apart
+    assert np.abs(w.get_output_matrix() - f.get_output_matrix()).max() < 1e-3 * seed_apart
+    assert seed_apart > 0.01
 
 
 @pytest.mark.parametrize("loss", ["softmax", "ova"])

@@ -233,7 +233,7 @@ void read_dictionary(Cursor& c, Layout& L) {
   // What the installed dictionary takes: entries, their subword lists, the lookup table.
   const int64_t n = static_cast<int64_t>(L.entries.size());
   L.dict_bytes = (static_cast<int64_t>(ngram_ids) + n) * 4 +
-                 n * static_cast<int64_t>(sizeof(Entry) + 8) + static_cast<int64_t>(n / 0.7 + 1) * 4;
+                 n * static_cast<int64_t>(sizeof(Entry) + 8) + 4 * n * 8;  // table: < 4n slots of 8 bytes
   read_pruneidx(c, L);
 }
 
