@@ -126,6 +126,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bytes", type=int, default=None, help="train on the first N bytes only")
     ap.add_argument("--thread", type=int, default=2)
+    ap.add_argument("--update", choices=["window", "fasttext"], default="window",
+                    help="sent2vec's step: 'window' (the default) or 'fasttext' (sent2vec's own)")
     ap.add_argument("--calibrate", action="store_true", help="also time official fastText (BASELINES figure)")
     ap.add_argument("--no-train", action="store_true", help="reuse bench/out/s2v-bench.bin")
     ap.add_argument("--throughput-sentences", type=int, default=100000)
@@ -141,7 +143,7 @@ def main() -> None:
     name = "whole" if args.bytes is None else args.bytes
     corpus = decompress(CORPUS, OUT / (f"en-sentences-{args.bytes}.txt" if args.bytes else "en-sentences.txt"), args.bytes)
     model_path = OUT / "s2v-bench.bin"
-    opts = dict(OPTIONS, thread=args.thread, verbose=0)
+    opts = dict(OPTIONS, thread=args.thread, update=args.update, verbose=0)
     if not args.no_train:
         print(f"training sentvec sent2vec on {corpus.name} ({corpus.stat().st_size:,} bytes): {opts}")
         r0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -23,14 +23,15 @@
 // into a local buffer; a row used m times by the sentence (a repeated word, two n-grams in one
 // bucket) is one entry with multiplicity m. Every target's context is the whole sentence less
 // a few items (the target's own occurrence and the n-grams touching a marked position), so:
-//  - the value of entry u after some targets is base_u + m_u G - E_u, where G is the sum of
-//    the gradients applied so far (each to every item in its context) and E_u the sum of those
-//    that left out one of u's items (once per item left out), kept as W_u = base_u - E_u;
+//  - the value of entry u after some targets is row_u + m_u G - E_u, where row_u is the row as
+//    it was (nothing writes it before the sentence ends), G the sum of the gradients applied
+//    so far (each to every item in its context) and E_u the sum of those that left out one of
+//    u's items (once per item left out);
 //  - S, the sum over all items of their current value, moves by (Q - sum of m over the items
 //    left out) times the gradient, Q = sum of m_u^2;
 //  - a target's context sum is S less its left-out items' values, or the sum over its context
-//    items when those are fewer; only the left-out entries' W change per target;
-//  - at the end of the sentence each row gets m_u G + W_u - base_u once.
+//    items when those are fewer; only the left-out entries' E change per target;
+//  - at the end of the sentence each row gets m_u G - E_u once.
 // The random draws (subsampling, dropout positions, negatives) are those of "fasttext", in the
 // same order; the rows other threads write meanwhile are seen from the next sentence on.
 #include "sent2vec_step.h"
@@ -152,8 +153,8 @@ class Sent2vecStep : public LineStep {
     for (int32_t k = 0; k < neg_; ++k) prefetch_row(output_.row(negatives_.at((pos + k) % nt)), dim);
   }
 
-  // The sentence's word positions, n-grams and targets (false: nothing to train).
-  bool prepare(Worker& w) {
+  // The sentence's word positions and n-grams, their rows asked for (false: nothing to train).
+  bool layout() {
     if (nwords_line_ < 2) return false;  // a target needs at least one other word
     const size_t len = ids_.size();
     word_pos_.clear();
@@ -171,17 +172,52 @@ class Sent2vecStep : public LineStep {
     const int64_t dim = input_.cols();
     for (uint32_t p : word_pos_) prefetch_row(input_.row(ids_[p]), dim);
     for (const Ngram& g : ngrams_) prefetch_row(input_.row(g.row), dim);
-    // The targets of the sentence (indices into word_pos_), decided first so that the output
-    // rows of the next one can be fetched while this one trains.
+    return true;
+  }
+
+  // The targets of the laid-out sentence (indices into word_pos_), decided first so that the
+  // output rows of the next one can be fetched while this one trains (false: none).
+  bool choose_targets(Worker& w) {
     targets_.clear();
     for (uint32_t i = 0; i < word_pos_.size(); ++i)
       if (target_[ids_[word_pos_[i]]] && w.keep(ids_[word_pos_[i]])) targets_.push_back(i);
     if (targets_.empty()) return false;
-    prefetch_output(word_pos_[targets_[0]], w.s.neg_pos, dim);
-    mark_.assign(len, 0);
+    prefetch_output(word_pos_[targets_[0]], w.s.neg_pos, input_.cols());
+    mark_.assign(ids_.size(), 0);
     return true;
   }
 
+  // update="window" trains each sentence one line late: its rows are asked for when it is
+  // read and arrive while the sentence before it trains. The sentence waiting is trained by
+  // finish() (end of the thread's run, before a checkpoint), with the rate it was read at;
+  // the random draws keep their order (none is made while reading).
+  void swap_pending() {
+    std::swap(ids_, pending_.ids);
+    std::swap(keys_line_, pending_.keys);
+    std::swap(blocked_, pending_.blocked);
+    std::swap(nwords_line_, pending_.nwords);
+    std::swap(word_pos_, pending_.word_pos);
+    std::swap(ngrams_, pending_.ngrams);
+  }
+
+  void train_pending(float lr, Worker& w, bool has_new) {
+    const bool had = pending_.valid;
+    const float pending_lr = pending_.lr;
+    swap_pending();  // the current buffers now hold the sentence read before
+    pending_.valid = has_new;
+    pending_.lr = lr;
+    if (had && choose_targets(w)) train_window(pending_lr, w);
+  }
+
+ public:
+  void finish(Worker& w) override {
+    if (!window_ || !pending_.valid) return;
+    clear_sentence();
+    train_pending(0.f, w, false);
+    clear_sentence();
+  }
+
+ private:
   // Marks the target's position and dropoutK positions drawn at random with `stamp`.
   void mark_positions(uint32_t t, uint32_t stamp, Worker& w) {
     const uint32_t nw = static_cast<uint32_t>(word_pos_.size());
@@ -196,11 +232,12 @@ class Sent2vecStep : public LineStep {
   }
 
   void train_sentence(float lr, Worker& w) {
-    if (!prepare(w)) return;
     if (window_) {
-      train_window(lr, w);
+      const bool laid = layout();
+      if (laid || pending_.valid) train_pending(lr, w, laid);
       return;
     }
+    if (!layout() || !choose_targets(w)) return;
     const int64_t dim = input_.cols();
     uint32_t stamp = 0;
     for (size_t ti = 0; ti < targets_.size(); ++ti) {
@@ -254,21 +291,18 @@ class Sent2vecStep : public LineStep {
     double q_sum = 0;
     for (int32_t m : mult_) q_sum += static_cast<double>(m) * m;
     const float q = static_cast<float>(q_sum);
-    // base: the rows as read; W starts equal; S = sum of m_u base_u; G = 0.
-    base_.resize(nu * d);
-    wv_.resize(nu * d);
+    // E = 0, S = sum of m_u times row u, G = 0. The rows themselves stay where they are:
+    // nothing writes them before the end of the sentence (other threads apart, Hogwild).
+    e_.assign(nu * d, 0.f);
     sum_.assign(d, 0.f);
     gsum_.assign(d, 0.f);
     float* S = sum_.data();
     float* G = gsum_.data();
     for (size_t u = 0; u < nu; ++u) {
       const float* src = input_.row(rows_[u]);
-      float* b = base_.data() + u * d;
-      std::copy(src, src + d, b);
       const float m = static_cast<float>(mult_[u]);
-      for (int64_t j = 0; j < d; ++j) S[j] += m * b[j];
+      for (int64_t j = 0; j < d; ++j) S[j] += m * src[j];
     }
-    std::copy(base_.begin(), base_.end(), wv_.begin());
     // The n-grams covering each position (CSR), so that a target finds the n-grams it leaves
     // out from its marked positions instead of testing every n-gram.
     const size_t len = ids_.size();
@@ -313,20 +347,21 @@ class Sent2vecStep : public LineStep {
       float c_out = 0;
       for (uint32_t u : out_) c_out += static_cast<float>(mult_[u]);
       if (out_.size() <= nctx) {
-        // S less the left-out items' values (W_u + m_u G each).
-        std::copy(S, S + d, h);
+        // S less the left-out items' values (row_u - E_u + m_u G each).
+        for (int64_t j = 0; j < d; ++j) h[j] = S[j] - c_out * G[j];
         for (uint32_t u : out_) {
-          const float* wu = wv_.data() + u * d;
-          for (int64_t j = 0; j < d; ++j) h[j] -= wu[j];
+          const float* r = input_.row(rows_[u]);
+          const float* eu = e_.data() + u * d;
+          for (int64_t j = 0; j < d; ++j) h[j] -= r[j] - eu[j];
         }
-        for (int64_t j = 0; j < d; ++j) h[j] -= c_out * G[j];
       } else {
         // Fewer context items than left-out ones: their values summed directly.
         std::fill(h, h + d, 0.f);
         float c_in = 0;
         auto add = [&](uint32_t u) {
-          const float* wu = wv_.data() + u * d;
-          for (int64_t j = 0; j < d; ++j) h[j] += wu[j];
+          const float* r = input_.row(rows_[u]);
+          const float* eu = e_.data() + u * d;
+          for (int64_t j = 0; j < d; ++j) h[j] += r[j] - eu[j];
           c_in += static_cast<float>(mult_[u]);
         };
         for (size_t i = 0; i < nw; ++i)
@@ -340,7 +375,7 @@ class Sent2vecStep : public LineStep {
       std::fill(g, g + d, 0.f);
       w.loss_sum += w.ctx.layer.step(&target, 1, 0, lr, w.s);
       ++w.examples;
-      // Every context item gets g / nctx: G and S move, the left-out entries' W do not.
+      // Every context item gets g / nctx: G and S move, the left-out entries' E too.
       const float sc = q - c_out;
       for (int64_t j = 0; j < d; ++j) {
         const float gj = g[j] * inv;
@@ -348,17 +383,16 @@ class Sent2vecStep : public LineStep {
         S[j] += sc * gj;
       }
       for (uint32_t u : out_) {
-        float* wu = wv_.data() + u * d;
-        for (int64_t j = 0; j < d; ++j) wu[j] -= g[j] * inv;
+        float* eu = e_.data() + u * d;
+        for (int64_t j = 0; j < d; ++j) eu[j] += g[j] * inv;
       }
     }
-    // Each row once: m_u G + (W_u - base_u).
+    // Each row once: m_u G - E_u.
     for (size_t u = 0; u < nu; ++u) {
       float* dst = input_.row_mut(rows_[u]);
-      const float* wu = wv_.data() + u * d;
-      const float* b = base_.data() + u * d;
+      const float* eu = e_.data() + u * d;
       const float m = static_cast<float>(mult_[u]);
-      for (int64_t j = 0; j < d; ++j) dst[j] += m * G[j] + (wu[j] - b[j]);
+      for (int64_t j = 0; j < d; ++j) dst[j] += m * G[j] - eu[j];
     }
   }
 
@@ -382,14 +416,24 @@ class Sent2vecStep : public LineStep {
   std::vector<uint32_t> word_pos_, mark_, targets_, marked_;
   std::vector<Ngram> ngrams_;
   std::vector<int32_t> context_;
+  struct Pending {  // update="window": the sentence read but not yet trained
+    std::vector<int32_t> ids;
+    std::vector<uint64_t> keys;
+    std::vector<uint8_t> blocked;
+    int64_t nwords = 0;
+    std::vector<uint32_t> word_pos;
+    std::vector<Ngram> ngrams;
+    float lr = 0.f;
+    bool valid = false;
+  } pending_;
   std::vector<std::string_view> toks_;  // tokens not yet looked up
   std::vector<int32_t> tok_ids_;
   // update="window": distinct rows (slot_ a small hash of them), multiplicities, each word's
-  // and n-gram's entry, the rows as read (base_) and W (wv_), S and G, the n-grams covering
-  // each position, the entries a target leaves out.
+  // and n-gram's entry, E (e_), S and G, the n-grams covering each position, the entries a
+  // target leaves out.
   std::vector<int32_t> slot_, rows_, mult_;
   std::vector<uint32_t> word_u_, ngram_u_, cover_at_, cover_, fill_, ngram_mark_, out_;
-  std::vector<float> base_, wv_, sum_, gsum_;
+  std::vector<float> e_, sum_, gsum_;
 };
 
 }  // namespace

@@ -275,6 +275,7 @@ void TrainRun::work(int32_t t) {
     while (!progress_.stop.load(std::memory_order_relaxed) &&
            progress_.tokens.load(std::memory_order_relaxed) < progress_.total) {
       if (park_request_.load(std::memory_order_relaxed)) {
+        step.finish(w);  // a checkpoint holds every line read so far
         park(t, local, reader.tell());
         continue;  // the watcher may have stopped the run or training may be over
       }
@@ -294,6 +295,7 @@ void TrainRun::work(int32_t t) {
             "% of training; lower option 'lr' (now " + std::to_string(args_.lr) +
             ") or try a smaller 'wordNgrams', 'epoch' or 'lrUpdateRate'");
     }
+    step.finish(w);
     layer_.merge_local(w.s);  // update="local": this thread's last examples
     const int64_t before = progress_.tokens.fetch_add(local, std::memory_order_relaxed);
     if (!progress_.stop.load()) mark(before, before + local);

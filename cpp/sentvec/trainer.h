@@ -107,6 +107,10 @@ class LineStep {
   /// Returns the tokens it counts toward progress (fastText: in-vocabulary tokens for
   /// unsupervised models, every token for supervised ones).
   virtual int64_t process(std::string_view line, float lr, Worker& w) = 0;
+  /// Trains what `process` has read but left for later (sent2vec's update="window" trains each
+  /// line one line late). Called when the thread's run ends and before it parks for a
+  /// checkpoint.
+  virtual void finish(Worker& /*w*/) {}
 };
 
 using StepFactory =
