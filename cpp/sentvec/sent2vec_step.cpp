@@ -153,8 +153,9 @@ class Sent2vecStep : public LineStep {
     for (int32_t k = 0; k < neg_; ++k) prefetch_row(output_.row(negatives_.at((pos + k) % nt)), dim);
   }
 
-  // The sentence's word positions and n-grams, their rows asked for (false: nothing to train).
-  bool layout() {
+  // The sentence's word positions and n-grams, their rows asked for now or, with `defer`, queued
+  // for train_window to ask for a few at a time (false: nothing to train).
+  bool layout(bool defer = false) {
     if (nwords_line_ < 2) return false;  // a target needs at least one other word
     const size_t len = ids_.size();
     word_pos_.clear();
@@ -170,9 +171,26 @@ class Sent2vecStep : public LineStep {
                           });
     }
     const int64_t dim = input_.cols();
+    if (defer) {
+      ahead_.clear();
+      ahead_at_ = 0;
+      for (uint32_t p : word_pos_) ahead_.push_back(input_.row(ids_[p]));
+      for (const Ngram& g : ngrams_) ahead_.push_back(input_.row(g.row));
+      return true;
+    }
     for (uint32_t p : word_pos_) prefetch_row(input_.row(ids_[p]), dim);
     for (const Ngram& g : ngrams_) prefetch_row(input_.row(g.row), dim);
     return true;
+  }
+
+  // Asks for the queued rows of the next sentence: `n` of them, or all that are left (n < 0).
+  // Spread over the targets of the sentence training now, the misses never queue up at once
+  // behind the core's few outstanding-miss slots.
+  void prefetch_ahead(int64_t n) {
+    const int64_t dim = input_.cols();
+    const size_t end =
+        n < 0 ? ahead_.size() : std::min(ahead_.size(), ahead_at_ + static_cast<size_t>(n));
+    for (; ahead_at_ < end; ++ahead_at_) prefetch_row(ahead_[ahead_at_], dim);
   }
 
   // The targets of the laid-out sentence (indices into word_pos_), decided first so that the
@@ -233,8 +251,9 @@ class Sent2vecStep : public LineStep {
 
   void train_sentence(float lr, Worker& w) {
     if (window_) {
-      const bool laid = layout();
+      const bool laid = layout(true);
       if (laid || pending_.valid) train_pending(lr, w, laid);
+      prefetch_ahead(-1);  // what the targets did not ask for (or no sentence trained)
       return;
     }
     if (!layout() || !choose_targets(w)) return;
@@ -326,6 +345,8 @@ class Sent2vecStep : public LineStep {
       int32_t target = ids_[t];
       if (ti + 1 < targets_.size())
         prefetch_output(word_pos_[targets_[ti + 1]], w.s.neg_pos + neg_, d);
+      const size_t left = targets_.size() - ti;
+      prefetch_ahead(static_cast<int64_t>((ahead_.size() - ahead_at_ + left - 1) / left));
       // The items left out: the target's occurrence and the n-grams touching a marked position.
       out_.clear();
       out_.push_back(word_u_[wi]);
@@ -426,6 +447,8 @@ class Sent2vecStep : public LineStep {
     float lr = 0.f;
     bool valid = false;
   } pending_;
+  std::vector<const float*> ahead_;  // the next sentence's rows, asked for a few per target
+  size_t ahead_at_ = 0;
   std::vector<std::string_view> toks_;  // tokens not yet looked up
   std::vector<int32_t> tok_ids_;
   // update="window": distinct rows (slot_ a small hash of them), multiplicities, each word's

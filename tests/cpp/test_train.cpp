@@ -163,6 +163,26 @@ float max_diff(const DenseMatrix& x, const DenseMatrix& y) {
   return m;
 }
 
+// How far update="window" lands from update="fasttext" (input and output matrices) with the
+// options `a`, and how far "fasttext" lands from itself with the next seed.
+struct UpdateGap {
+  float input, output, seed;
+};
+UpdateGap window_vs_fasttext(const Args& a, const std::string& corpus, const char* what) {
+  Args f = a, w = a, other = a;
+  f.update = "fasttext";
+  w.update = "window";
+  other.update = "fasttext";
+  other.seed = a.seed + 1;
+  auto mf = train(f, corpus), mw = train(w, corpus), mo = train(other, corpus);
+  UpdateGap g{max_diff(*mf->input.dense(), *mw->input.dense()),
+              max_diff(*mf->output.dense(), *mw->output.dense()),
+              max_diff(*mf->input.dense(), *mo->input.dense())};
+  std::printf("update window vs fasttext (%s): input %.3g output %.3g; another seed %.3g\n", what,
+              g.input, g.output, g.seed);
+  return g;
+}
+
 // update="window" reorders fastText's arithmetic without changing it: with thread=1 it makes
 // the same random draws, and where no row is shared between the positions it reads (no word
 // twice in a window, no n-gram two words share, no row listed twice in one word) it gives
@@ -191,20 +211,10 @@ void test_update_window_is_fasttexts_step_reordered() {
     } else {
       a.bucket = 2000000;
     }
-    Args f = a, w = a, other = a;
-    f.update = "fasttext";
-    w.update = "window";
-    other.update = "fasttext";
-    other.seed = 5;
-    auto mf = train(f, p), mw = train(w, p), mo = train(other, p);
-    const float d = max_diff(*mf->input.dense(), *mw->input.dense());
-    const float d_out = max_diff(*mf->output.dense(), *mw->output.dense());
-    const float d_seed = max_diff(*mf->input.dense(), *mo->input.dense());
-    std::printf("update window vs fasttext (%s): input %.3g output %.3g; another seed %.3g\n",
-                m == ModelName::kCbow ? "cbow" : "skipgram", d, d_out, d_seed);
+    const UpdateGap g = window_vs_fasttext(a, p, m == ModelName::kCbow ? "cbow" : "skipgram");
     // Rounding apart grows a little over 2 epochs; another seed is 4 orders of magnitude away.
-    CHECK(d < 1e-3f * d_seed && d_out < 1e-3f * d_seed);
-    CHECK(d_seed > 0.1f);
+    CHECK(g.input < 1e-3f * g.seed && g.output < 1e-3f * g.seed);
+    CHECK(g.seed > 0.1f);
   }
 }
 
@@ -238,20 +248,11 @@ void test_sent2vec_window_is_sent2vecs_step() {
     a.thread = 1;
     a.seed = 3;
     a.verbose = 0;
-    Args f = a, w = a, other = a;
-    f.update = "fasttext";
-    w.update = "window";
-    other.update = "fasttext";
-    other.seed = 4;
-    auto mf = train(f, p), mw = train(w, p), mo = train(other, p);
-    const float d = max_diff(*mf->input.dense(), *mw->input.dense());
-    const float d_out = max_diff(*mf->output.dense(), *mw->output.dense());
-    const float d_seed = max_diff(*mf->input.dense(), *mo->input.dense());
-    std::printf("sent2vec update window vs fasttext (%s): input %.3g output %.3g; another seed %.3g\n",
-                loss_name_str(loss), d, d_out, d_seed);
+    const std::string what = std::string("sent2vec ") + loss_name_str(loss);
+    const UpdateGap g = window_vs_fasttext(a, p, what.c_str());
     // About 5e-6 against 0.8: rounding. Counting S's change once too often gives 4e-4.
-    CHECK(d < 1e-4f * d_seed && d_out < 1e-4f * d_seed);
-    CHECK(d_seed > 0.01f);
+    CHECK(g.input < 1e-4f * g.seed && g.output < 1e-4f * g.seed);
+    CHECK(g.seed > 0.01f);
   }
 }
 
