@@ -179,12 +179,24 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
 
 void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const {
   feats.clear();
-  std::vector<uint64_t> keys;
-  std::vector<uint8_t> blocked;
-  const bool sentvec = scheme_ == NgramScheme::kSentvec;
+  // Per-thread scratch: no allocation per line once a thread has seen a long one.
+  thread_local std::vector<std::string_view> toks;
+  thread_local std::vector<int32_t> ids;
+  thread_local std::vector<uint64_t> keys;
+  thread_local std::vector<uint8_t> blocked;
+  toks.clear();
+  keys.clear();
+  blocked.clear();
   for_each_token(text, [&](std::string_view tok) {
     if (tok == kEos) return false;
-    int32_t wid = get_id(tok);
+    toks.push_back(tok);
+    return true;
+  });
+  ids.resize(toks.size());
+  get_ids(toks.data(), toks.size(), ids.data());  // the line's lookups overlapped
+  const bool sentvec = scheme_ == NgramScheme::kSentvec;
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const int32_t wid = ids[i];
     if (wid < 0 || words_[wid].type != EntryType::kWord) {
       // sent2vec drops unknown words and lets n-grams span the gap; under sentvec an unknown
       // word splits the line, as a token dropped in training does (no n-gram touches it).
@@ -192,14 +204,19 @@ void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feat
         keys.push_back(0);
         blocked.push_back(1);
       }
-      return true;
+      continue;
     }
     feats.push_back(wid);
-    keys.push_back(sentvec ? token_key64(tok) : static_cast<uint64_t>(wid));
+    keys.push_back(sentvec ? token_key64(toks[i]) : static_cast<uint64_t>(wid));
     blocked.push_back(0);
-    return true;
-  });
+  }
   add_word_ngrams(keys, word_ngrams_, feats, sentvec ? &blocked : nullptr);
+  if (toks.capacity() > (size_t{1} << 16)) {  // a huge line: its scratch is not kept
+    toks = {};
+    ids = {};
+    keys = {};
+    blocked = {};
+  }
 }
 
 }  // namespace sentvec
