@@ -110,10 +110,10 @@ class Sent2vecStep : public LineStep {
   static constexpr size_t kLookupBatch = 64;
 
   void clear_sentence() {
-    ids_.clear();
-    keys_line_.clear();
-    blocked_.clear();
-    nwords_line_ = 0;
+    s_.ids.clear();
+    s_.keys.clear();
+    s_.blocked.clear();
+    s_.nwords = 0;
   }
 
   // Adds the buffered tokens to the sentence (false: training stops, the rest is dropped).
@@ -125,11 +125,11 @@ class Sent2vecStep : public LineStep {
       if (id < 0 || id >= nwords_) {
         // Unknown word or label: a gap (consecutive gaps collapse into one); the legacy
         // scheme's n-grams span it, as sent2vec's inference does.
-        if (scheme_ == NgramScheme::kSentvec && !ids_.empty() && ids_.back() >= 0) push(-1, 0, 1);
+        if (scheme_ == NgramScheme::kSentvec && !s_.ids.empty() && s_.ids.back() >= 0) push(-1, 0, 1);
         continue;
       }
       push(id, keys_[id], 0);
-      if (++nwords_line_ >= max_words_) {  // overlong line: train it in pieces
+      if (++s_.nwords >= max_words_) {  // overlong line: train it in pieces
         train_sentence(lr, w);
         clear_sentence();
         if (w.stopping()) return false;  // the rest of the line is dropped
@@ -139,9 +139,9 @@ class Sent2vecStep : public LineStep {
   }
 
   void push(int32_t id, uint64_t key, uint8_t blocked) {
-    ids_.push_back(id);
-    keys_line_.push_back(key);
-    blocked_.push_back(blocked);
+    s_.ids.push_back(id);
+    s_.keys.push_back(key);
+    s_.blocked.push_back(blocked);
   }
 
   // The output rows of the step on the target at position t: its own row and, for negative
@@ -149,24 +149,24 @@ class Sent2vecStep : public LineStep {
   void prefetch_output(uint32_t t, size_t pos, int64_t dim) const {
     const size_t nt = negatives_.size();
     if (!ns_ || nt == 0) return;
-    prefetch_row(output_.row(ids_[t]), dim);
+    prefetch_row(output_.row(s_.ids[t]), dim);
     for (int32_t k = 0; k < neg_; ++k) prefetch_row(output_.row(negatives_.at((pos + k) % nt)), dim);
   }
 
   // The sentence's word positions and n-grams, their rows asked for now or, with `defer`, queued
   // for train_window to ask for a few at a time (false: nothing to train).
   bool layout(bool defer = false) {
-    if (nwords_line_ < 2) return false;  // a target needs at least one other word
-    const size_t len = ids_.size();
-    word_pos_.clear();
+    if (s_.nwords < 2) return false;  // a target needs at least one other word
+    const size_t len = s_.ids.size();
+    s_.word_pos.clear();
     for (size_t p = 0; p < len; ++p)
-      if (ids_[p] >= 0) word_pos_.push_back(static_cast<uint32_t>(p));
-    ngrams_.clear();
+      if (s_.ids[p] >= 0) s_.word_pos.push_back(static_cast<uint32_t>(p));
+    s_.ngrams.clear();
     if (bucket_ > 0 && nmax_ > 1) {
       const uint64_t b = static_cast<uint64_t>(bucket_);
-      for_each_word_ngram(scheme_, keys_line_.data(), blocked_.data(), len, nmax_,
+      for_each_word_ngram(scheme_, s_.keys.data(), s_.blocked.data(), len, nmax_,
                           [&](size_t s, size_t e, uint64_t key) {
-                            ngrams_.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e),
+                            s_.ngrams.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e),
                                                nwords_ + static_cast<int32_t>(key % b)});
                           });
     }
@@ -174,12 +174,12 @@ class Sent2vecStep : public LineStep {
     if (defer) {
       ahead_.clear();
       ahead_at_ = 0;
-      for (uint32_t p : word_pos_) ahead_.push_back(input_.row(ids_[p]));
-      for (const Ngram& g : ngrams_) ahead_.push_back(input_.row(g.row));
+      for (uint32_t p : s_.word_pos) ahead_.push_back(input_.row(s_.ids[p]));
+      for (const Ngram& g : s_.ngrams) ahead_.push_back(input_.row(g.row));
       return true;
     }
-    for (uint32_t p : word_pos_) prefetch_row(input_.row(ids_[p]), dim);
-    for (const Ngram& g : ngrams_) prefetch_row(input_.row(g.row), dim);
+    for (uint32_t p : s_.word_pos) prefetch_row(input_.row(s_.ids[p]), dim);
+    for (const Ngram& g : s_.ngrams) prefetch_row(input_.row(g.row), dim);
     return true;
   }
 
@@ -193,15 +193,15 @@ class Sent2vecStep : public LineStep {
     for (; ahead_at_ < end; ++ahead_at_) prefetch_row(ahead_[ahead_at_], dim);
   }
 
-  // The targets of the laid-out sentence (indices into word_pos_), decided first so that the
+  // The targets of the laid-out sentence (indices into s_.word_pos), decided first so that the
   // output rows of the next one can be fetched while this one trains (false: none).
   bool choose_targets(Worker& w) {
     targets_.clear();
-    for (uint32_t i = 0; i < word_pos_.size(); ++i)
-      if (target_[ids_[word_pos_[i]]] && w.keep(ids_[word_pos_[i]])) targets_.push_back(i);
+    for (uint32_t i = 0; i < s_.word_pos.size(); ++i)
+      if (target_[s_.ids[s_.word_pos[i]]] && w.keep(s_.ids[s_.word_pos[i]])) targets_.push_back(i);
     if (targets_.empty()) return false;
-    prefetch_output(word_pos_[targets_[0]], w.s.neg_pos, input_.cols());
-    mark_.assign(ids_.size(), 0);
+    prefetch_output(s_.word_pos[targets_[0]], w.s.neg_pos, input_.cols());
+    mark_.assign(s_.ids.size(), 0);
     return true;
   }
 
@@ -209,19 +209,10 @@ class Sent2vecStep : public LineStep {
   // read and arrive while the sentence before it trains. The sentence waiting is trained by
   // finish() (end of the thread's run, before a checkpoint), with the rate it was read at;
   // the random draws keep their order (none is made while reading).
-  void swap_pending() {
-    std::swap(ids_, pending_.ids);
-    std::swap(keys_line_, pending_.keys);
-    std::swap(blocked_, pending_.blocked);
-    std::swap(nwords_line_, pending_.nwords);
-    std::swap(word_pos_, pending_.word_pos);
-    std::swap(ngrams_, pending_.ngrams);
-  }
-
   void train_pending(float lr, Worker& w, bool has_new) {
     const bool had = pending_.valid;
     const float pending_lr = pending_.lr;
-    swap_pending();  // the current buffers now hold the sentence read before
+    std::swap(s_, pending_.s);  // s_ now holds the sentence read before
     pending_.valid = has_new;
     pending_.lr = lr;
     if (had && choose_targets(w)) train_window(pending_lr, w);
@@ -238,12 +229,12 @@ class Sent2vecStep : public LineStep {
  private:
   // Marks the target's position and dropoutK positions drawn at random with `stamp`.
   void mark_positions(uint32_t t, uint32_t stamp, Worker& w) {
-    const uint32_t nw = static_cast<uint32_t>(word_pos_.size());
+    const uint32_t nw = static_cast<uint32_t>(s_.word_pos.size());
     marked_.clear();
     marked_.push_back(t);
     mark_[t] = stamp;
     for (int32_t k = 0; k < dropout_k_; ++k) {
-      const uint32_t q = word_pos_[w.s.rng.below(nw)];
+      const uint32_t q = s_.word_pos[w.s.rng.below(nw)];
       if (mark_[q] != stamp) marked_.push_back(q);
       mark_[q] = stamp;
     }
@@ -260,16 +251,16 @@ class Sent2vecStep : public LineStep {
     const int64_t dim = input_.cols();
     uint32_t stamp = 0;
     for (size_t ti = 0; ti < targets_.size(); ++ti) {
-      const uint32_t t = word_pos_[targets_[ti]];
-      int32_t target = ids_[t];
+      const uint32_t t = s_.word_pos[targets_[ti]];
+      int32_t target = s_.ids[t];
       if (ti + 1 < targets_.size())
-        prefetch_output(word_pos_[targets_[ti + 1]], w.s.neg_pos + neg_, dim);
+        prefetch_output(s_.word_pos[targets_[ti + 1]], w.s.neg_pos + neg_, dim);
       context_.clear();
-      for (uint32_t p : word_pos_)
-        if (p != t) context_.push_back(ids_[p]);
-      if (!ngrams_.empty()) {
+      for (uint32_t p : s_.word_pos)
+        if (p != t) context_.push_back(s_.ids[p]);
+      if (!s_.ngrams.empty()) {
         mark_positions(t, ++stamp, w);
-        for (const Ngram& g : ngrams_) {
+        for (const Ngram& g : s_.ngrams) {
           bool touched = false;
           for (uint32_t q = g.start; q < g.end; ++q) touched |= mark_[q] == stamp;
           if (!touched) context_.push_back(g.row);
@@ -295,7 +286,7 @@ class Sent2vecStep : public LineStep {
 
   void train_window(float lr, Worker& w) {
     const int64_t d = input_.cols();
-    const size_t nw = word_pos_.size(), ng = ngrams_.size();
+    const size_t nw = s_.word_pos.size(), ng = s_.ngrams.size();
     // The distinct rows, each item's entry, multiplicities.
     size_t tsize = 16;
     while (tsize < 2 * (nw + ng)) tsize *= 2;
@@ -304,8 +295,8 @@ class Sent2vecStep : public LineStep {
     mult_.clear();
     word_u_.resize(nw);
     ngram_u_.resize(ng);
-    for (size_t i = 0; i < nw; ++i) ++mult_[word_u_[i] = entry_of(ids_[word_pos_[i]])];
-    for (size_t j = 0; j < ng; ++j) ++mult_[ngram_u_[j] = entry_of(ngrams_[j].row)];
+    for (size_t i = 0; i < nw; ++i) ++mult_[word_u_[i] = entry_of(s_.ids[s_.word_pos[i]])];
+    for (size_t j = 0; j < ng; ++j) ++mult_[ngram_u_[j] = entry_of(s_.ngrams[j].row)];
     const size_t nu = rows_.size();
     double q_sum = 0;
     for (int32_t m : mult_) q_sum += static_cast<double>(m) * m;
@@ -324,16 +315,16 @@ class Sent2vecStep : public LineStep {
     }
     // The n-grams covering each position (CSR), so that a target finds the n-grams it leaves
     // out from its marked positions instead of testing every n-gram.
-    const size_t len = ids_.size();
+    const size_t len = s_.ids.size();
     if (ng > 0) {
       cover_at_.assign(len + 1, 0);
-      for (const Ngram& g : ngrams_)
+      for (const Ngram& g : s_.ngrams)
         for (uint32_t p = g.start; p < g.end; ++p) ++cover_at_[p + 1];
       for (size_t p = 0; p < len; ++p) cover_at_[p + 1] += cover_at_[p];
       cover_.resize(cover_at_[len]);
       fill_.assign(cover_at_.begin(), cover_at_.end() - 1);
       for (uint32_t j = 0; j < ng; ++j)
-        for (uint32_t p = ngrams_[j].start; p < ngrams_[j].end; ++p) cover_[fill_[p]++] = j;
+        for (uint32_t p = s_.ngrams[j].start; p < s_.ngrams[j].end; ++p) cover_[fill_[p]++] = j;
       ngram_mark_.assign(ng, 0);
     }
     float* h = w.s.hidden.data();
@@ -341,10 +332,10 @@ class Sent2vecStep : public LineStep {
     uint32_t stamp = 0;
     for (size_t ti = 0; ti < targets_.size(); ++ti) {
       const uint32_t wi = targets_[ti];
-      const uint32_t t = word_pos_[wi];
-      int32_t target = ids_[t];
+      const uint32_t t = s_.word_pos[wi];
+      int32_t target = s_.ids[t];
       if (ti + 1 < targets_.size())
-        prefetch_output(word_pos_[targets_[ti + 1]], w.s.neg_pos + neg_, d);
+        prefetch_output(s_.word_pos[targets_[ti + 1]], w.s.neg_pos + neg_, d);
       const size_t left = targets_.size() - ti;
       prefetch_ahead(static_cast<int64_t>((ahead_.size() - ahead_at_ + left - 1) / left));
       // The items left out: the target's occurrence and the n-grams touching a marked position.
@@ -429,24 +420,24 @@ class Sent2vecStep : public LineStep {
   const int64_t max_words_;
   std::vector<uint64_t> keys_;
   std::vector<uint8_t> target_;
-  // The current sentence: word id (-1 for a gap), its key, blocked flag.
-  std::vector<int32_t> ids_;
-  std::vector<uint64_t> keys_line_;
-  std::vector<uint8_t> blocked_;
-  int64_t nwords_line_ = 0;
-  std::vector<uint32_t> word_pos_, mark_, targets_, marked_;
-  std::vector<Ngram> ngrams_;
-  std::vector<int32_t> context_;
-  struct Pending {  // update="window": the sentence read but not yet trained
+  // A sentence: word id (-1 for a gap), its key and blocked flag per position, the words
+  // (not gaps) counted, the positions of the words, its n-grams.
+  struct Sentence {
     std::vector<int32_t> ids;
     std::vector<uint64_t> keys;
     std::vector<uint8_t> blocked;
     int64_t nwords = 0;
     std::vector<uint32_t> word_pos;
     std::vector<Ngram> ngrams;
+  };
+  Sentence s_;  // the one being read or trained
+  struct Pending {  // update="window": the sentence read but not yet trained
+    Sentence s;
     float lr = 0.f;
     bool valid = false;
   } pending_;
+  std::vector<uint32_t> mark_, targets_, marked_;
+  std::vector<int32_t> context_;
   std::vector<const float*> ahead_;  // the next sentence's rows, asked for a few per target
   size_t ahead_at_ = 0;
   std::vector<std::string_view> toks_;  // tokens not yet looked up

@@ -149,7 +149,7 @@ struct TrainReport {
   std::string last_checkpoint;  ///< folder of the newest one written ("" when none)
   std::string resumed_from;   ///< the checkpoint folder a resumed run started from
   int64_t local_merges = 0;   ///< update="local": merges into the shared output matrix (0: not used)
-  int64_t examples = 0;       ///< examples trained (each thread's count summed; a resumed run's included)
+  int64_t examples = 0;       ///< examples trained by all threads (resumed: earlier ones too)
 };
 
 /// How `train` reports and is stopped.

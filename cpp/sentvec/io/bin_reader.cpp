@@ -232,8 +232,9 @@ void read_dictionary(Cursor& c, Layout& L) {
   const uint64_t ngram_ids = check_subword_budget(c, L.entries, m.args, m.eos_subwords);
   // What the installed dictionary takes: entries, their subword lists, the lookup table.
   const int64_t n = static_cast<int64_t>(L.entries.size());
+  // The lookup table has fewer than 4n slots of 8 bytes (a power of two, at most half full).
   L.dict_bytes = (static_cast<int64_t>(ngram_ids) + n) * 4 +
-                 n * static_cast<int64_t>(sizeof(Entry) + 8) + 4 * n * 8;  // table: < 4n slots of 8 bytes
+                 n * static_cast<int64_t>(sizeof(Entry) + 8) + 4 * n * 8;
   read_pruneidx(c, L);
 }
 
