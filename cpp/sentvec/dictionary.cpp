@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "tokenizer.h"
 
@@ -20,6 +22,10 @@ void Dictionary::set_args(const Args& a) {
 void Dictionary::assign(std::vector<Entry> entries, int32_t nwords, int32_t nlabels,
                         int64_t ntokens, int64_t pruneidx_size,
                         std::vector<std::pair<int32_t, int32_t>> prune_pairs, bool eos_subwords) {
+  // Lookups tell a label from a word by its id (words first): every source keeps that order.
+  for (size_t i = 0; i < entries.size(); ++i)
+    if ((entries[i].type == EntryType::kLabel) != (static_cast<int64_t>(i) >= nwords))
+      throw std::logic_error("dictionary entry " + std::to_string(i) + " breaks words-then-labels");
   words_ = std::move(entries);
   nwords_ = nwords;
   nlabels_ = nlabels;
@@ -63,9 +69,12 @@ int32_t Dictionary::get_id(std::string_view w) const {
   return table_[find_slot(w, fnv1a32(w))].id;
 }
 
-void Dictionary::get_ids(const std::string_view* words, size_t n, int32_t* ids) const {
+void Dictionary::get_ids(const std::string_view* words, size_t n, int32_t* ids,
+                         uint32_t* hashes) const {
   if (table_.empty()) {
     std::fill(ids, ids + n, -1);
+    if (hashes)
+      for (size_t i = 0; i < n; ++i) hashes[i] = fnv1a32(words[i]);
     return;
   }
   constexpr size_t kBatch = 64;
@@ -82,6 +91,7 @@ void Dictionary::get_ids(const std::string_view* words, size_t n, int32_t* ids) 
       if (first.id >= 0 && first.hash == h[i]) __builtin_prefetch(&words_[first.id]);
     }
     for (size_t i = 0; i < m; ++i) ids[at + i] = table_[find_slot(words[at + i], h[i])].id;
+    if (hashes) std::copy(h, h + m, hashes + at);
   }
 }
 
@@ -149,15 +159,33 @@ void Dictionary::add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
 }
 
 void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& words,
-                                 std::vector<int32_t>& labels, int64_t* ntokens) const {
+                                 std::vector<int32_t>& labels, LineScratch& sc,
+                                 int64_t* ntokens) const {
   words.clear();
   labels.clear();
-  std::vector<uint64_t> keys;
-  int64_t count = 0;
+  // The line's tokens first (up to and including "</s>"), then their lookups together (a
+  // long document's misses overlap).
+  auto& toks = sc.toks;
+  auto& ids = sc.ids;
+  auto& hashes = sc.hashes;
+  auto& keys = sc.keys;
+  toks.clear();
+  keys.clear();
   for_each_token(text, [&](std::string_view tok) {
-    ++count;
-    int32_t wid = get_id(tok);
-    EntryType type = wid < 0 ? type_of_token(tok) : words_[wid].type;
+    toks.push_back(tok);
+    return tok != kEos;
+  });
+  ids.resize(toks.size());
+  hashes.resize(toks.size());
+  get_ids(toks.data(), toks.size(), ids.data(), hashes.data());
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const std::string_view tok = toks[i];
+    const int32_t wid = ids[i];
+    // Words come before labels (the reader checks it): the id tells the type without a
+    // visit to the entry.
+    const EntryType type = wid < 0         ? type_of_token(tok)
+                           : wid < nwords_ ? EntryType::kWord
+                                           : EntryType::kLabel;
     if (type == EntryType::kWord) {
       if (wid < 0) {
         if (tok != kEos) char_ngrams(tok, words);
@@ -167,23 +195,23 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
         const auto& sw = words_[wid].subwords;
         words.insert(words.end(), sw.begin(), sw.end());
       }
-      keys.push_back(scheme_ == NgramScheme::kSentvec ? token_key64(tok) : fasttext_token_key(tok));
+      keys.push_back(scheme_ == NgramScheme::kSentvec ? token_key64(tok)
+                                                      : fasttext_key_of_hash(hashes[i]));
     } else if (wid >= 0) {
       labels.push_back(wid - nwords_);
     }
-    return tok != kEos;
-  });
-  if (ntokens) *ntokens = count;
+  }
+  if (ntokens) *ntokens = static_cast<int64_t>(toks.size());
   add_word_ngrams(keys, word_ngrams_, words);
 }
 
-void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const {
+void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats,
+                               LineScratch& sc) const {
   feats.clear();
-  // Per-thread scratch: no allocation per line once a thread has seen a long one.
-  thread_local std::vector<std::string_view> toks;
-  thread_local std::vector<int32_t> ids;
-  thread_local std::vector<uint64_t> keys;
-  thread_local std::vector<uint8_t> blocked;
+  auto& toks = sc.toks;
+  auto& ids = sc.ids;
+  auto& keys = sc.keys;
+  auto& blocked = sc.blocked;
   toks.clear();
   keys.clear();
   blocked.clear();
@@ -197,7 +225,7 @@ void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feat
   const bool sentvec = scheme_ == NgramScheme::kSentvec;
   for (size_t i = 0; i < toks.size(); ++i) {
     const int32_t wid = ids[i];
-    if (wid < 0 || words_[wid].type != EntryType::kWord) {
+    if (wid < 0 || wid >= nwords_) {  // unknown, or a label (labels follow the words)
       // sent2vec drops unknown words and lets n-grams span the gap; under sentvec an unknown
       // word splits the line, as a token dropped in training does (no n-gram touches it).
       if (sentvec && !keys.empty() && !blocked.back()) {
@@ -211,12 +239,6 @@ void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feat
     blocked.push_back(0);
   }
   add_word_ngrams(keys, word_ngrams_, feats, sentvec ? &blocked : nullptr);
-  if (toks.capacity() > (size_t{1} << 16)) {  // a huge line: its scratch is not kept
-    toks = {};
-    ids = {};
-    keys = {};
-    blocked = {};
-  }
 }
 
 }  // namespace sentvec

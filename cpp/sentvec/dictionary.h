@@ -22,6 +22,17 @@ struct Entry {
 };
 
 /// The dictionary of a model: words first, then labels.
+/// Working vectors of Dictionary's line readers. Kept by a caller rather than thread_local: a
+/// dlopen'd module's thread-local block is allocated on first use in each thread, and glibc
+/// aborts the process when that allocation fails (under ulimit -v, say).
+struct LineScratch {
+  std::vector<std::string_view> toks;
+  std::vector<int32_t> ids;
+  std::vector<uint32_t> hashes;
+  std::vector<uint64_t> keys;
+  std::vector<uint8_t> blocked;
+};
+
 class Dictionary {
  public:
   Dictionary() = default;
@@ -49,7 +60,9 @@ class Dictionary {
   /// ids[i] = get_id(words[i]) for i < n, the lookups of a batch overlapped: every table slot
   /// is asked for before the first is read, then every matching entry before the words are
   /// compared (a large dictionary's table and entries miss the cache on each lookup).
-  void get_ids(const std::string_view* words, size_t n, int32_t* ids) const;
+  /// `hashes`, if given, receives each word's fnv1a32 (the hash the lookup computed).
+  void get_ids(const std::string_view* words, size_t n, int32_t* ids,
+               uint32_t* hashes = nullptr) const;
   EntryType type_of_token(std::string_view w) const;
   /// Feature rows of a word: its subwords when known, its char n-grams when not.
   void word_features(std::string_view w, std::vector<int32_t>& out) const;
@@ -63,10 +76,22 @@ class Dictionary {
   /// fastText supervised line: word features + word n-grams (scheme), labels (0-based).
   /// Reads up to and including the first "</s>". `ntokens`, if given, receives the number of
   /// tokens read (training counts them for the learning-rate schedule).
+  /// A caller that reads many lines passes a LineScratch it keeps: no allocation per line.
   void supervised_line(std::string_view text, std::vector<int32_t>& words,
-                       std::vector<int32_t>& labels, int64_t* ntokens = nullptr) const;
+                       std::vector<int32_t>& labels, LineScratch& scratch,
+                       int64_t* ntokens = nullptr) const;
+  void supervised_line(std::string_view text, std::vector<int32_t>& words,
+                       std::vector<int32_t>& labels, int64_t* ntokens = nullptr) const {
+    LineScratch scratch;
+    supervised_line(text, words, labels, scratch, ntokens);
+  }
   /// sent2vec inference line: in-vocabulary word ids, then word n-gram rows of the ids.
-  void sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const;
+  void sent2vec_line(std::string_view text, std::vector<int32_t>& feats,
+                     LineScratch& scratch) const;
+  void sent2vec_line(std::string_view text, std::vector<int32_t>& feats) const {
+    LineScratch scratch;
+    sent2vec_line(text, feats, scratch);
+  }
   /// Appends word n-gram rows for a sequence of token keys under the model's scheme
   /// (for_each_word_ngram in hashing.h). For kFasttext, keys are sign-extended 32-bit hashes;
   /// kSent2vec, word ids; kSentvec, 64-bit token keys, and no n-gram touches a position

@@ -219,7 +219,7 @@ class SupervisedStep : public LineStep {
 
   int64_t process(std::string_view line, float lr, Worker& w) override {
     int64_t ntokens = 0;
-    dict_.supervised_line(line, words_, labels_, &ntokens);
+    dict_.supervised_line(line, words_, labels_, scratch_, &ntokens);
     if (labels_.empty() || words_.empty()) return ntokens;
     const int32_t nl = static_cast<int32_t>(labels_.size());
     const int32_t ti = ova_ ? 0 : static_cast<int32_t>(w.s.rng.below(nl));
@@ -231,6 +231,7 @@ class SupervisedStep : public LineStep {
   const Dictionary& dict_;
   const bool ova_;
   std::vector<int32_t> words_, labels_;
+  LineScratch scratch_;
 };
 
 }  // namespace

@@ -78,21 +78,29 @@ class HalfMatrix {
   // The whole row is decoded first so that the arithmetic is exactly the float32 kernels' on
   // the rounded row (a model rounded to half and kept in float32 gives the same numbers).
   void add_row_to(float* x, int64_t i, float a = 1.f) const {
-    float* r = scratch();
-    decode_row(i, r);
-    axpy(x, r, a, n_);
+    with_row(i, [&](const float* r) { axpy(x, r, a, n_); });
   }
   float dot_row(const float* x, int64_t i) const {
-    float* r = scratch();
-    decode_row(i, r);
-    return dot(x, r, n_);
+    float d = 0.f;
+    with_row(i, [&](const float* r) { d = dot(x, r, n_); });
+    return d;
   }
 
  private:
-  float* scratch() const {
-    thread_local std::vector<float> buf;
-    if (buf.size() < static_cast<size_t>(n_)) buf.resize(static_cast<size_t>(n_));
-    return buf.data();
+  // Row i decoded into a buffer on the stack (the heap for rows over 1024 floats); not a
+  // thread_local one, whose first use in a thread can abort the process (see LineScratch).
+  template <typename F>
+  void with_row(int64_t i, F&& f) const {
+    constexpr int64_t kStack = 1024;
+    float buf[kStack];
+    std::vector<float> big;
+    float* r = buf;
+    if (n_ > kStack) {
+      big.resize(static_cast<size_t>(n_));
+      r = big.data();
+    }
+    decode_row(i, r);
+    f(static_cast<const float*>(r));
   }
   int64_t m_ = 0, n_ = 0;
   const unsigned char* data_ = nullptr;

@@ -31,9 +31,10 @@ inline uint32_t fnv1a32(std::string_view s) { return fnv1a32_extend(kFnv1a32Basi
 
 /// fastText keeps a token's 32-bit hash in an int32 and widens it sign-extended before the
 /// n-gram polynomial; this is that widened value.
-inline uint64_t fasttext_token_key(std::string_view s) {
-  return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(fnv1a32(s))));
+inline uint64_t fasttext_key_of_hash(uint32_t h) {
+  return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(h)));
 }
+inline uint64_t fasttext_token_key(std::string_view s) { return fasttext_key_of_hash(fnv1a32(s)); }
 
 /// Multiplier of fastText's and sent2vec's polynomial word n-gram key.
 constexpr uint64_t kNgramMul = 116049371ull;

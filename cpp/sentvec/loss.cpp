@@ -100,14 +100,37 @@ float OutputLayer::negative_sampling(int32_t target, float lr, StepScratch& s) c
 }
 
 // Prediction with negative sampling or one-vs-all: sigmoid of every class's score.
+// push_top_k(heap, k, p(i), i) for every i < n with !(p(i) < threshold), as fastText's
+// `if (p < t) continue` (a NaN is kept, as there). Most labels fail a full heap's least
+// score: that test, push_top_k's own first, is made here without the call.
+template <typename P>
+inline void push_all_top_k(int32_t n, int32_t k, float threshold, ScoreHeap& heap, P&& p_of) {
+  bool full = static_cast<int32_t>(heap.size()) == k;
+  float least = full ? heap.front().first : 0.f;
+  for (int32_t at = 0; at < n; at += 8) {
+    const int32_t end = std::min(n, at + 8);
+    // A block of eight first asks, without branches, whether any of them can enter.
+    bool any = false;
+    for (int32_t i = at; i < end; ++i) {
+      const float p = p_of(i);
+      any |= !(p < threshold) & !(full & (p < least));
+    }
+    if (!any) continue;
+    for (int32_t i = at; i < end; ++i) {
+      const float p = p_of(i);
+      if (p < threshold || (full && p < least)) continue;
+      push_top_k(heap, k, p, i);
+      full = static_cast<int32_t>(heap.size()) == k;
+      if (full) least = heap.front().first;
+    }
+  }
+}
+
 static void predict_sigmoid(const float* scores, int32_t osz, int32_t k, float threshold,
                             ScoreHeap& heap) {
   const MathTables& t = MathTables::get();
-  for (int32_t i = 0; i < osz; ++i) {
-    const float p = t.sigmoid(scores[i]);
-    // `!(p < t)` as fastText's `if (p < t) continue`: a NaN score is kept, as there.
-    if (!(p < threshold)) push_top_k(heap, k, p, i);  // log is monotonic: taken on the k kept
-  }
+  // log is monotonic: taken on the k kept only.
+  push_all_top_k(osz, k, threshold, heap, [&](int32_t i) { return t.sigmoid(scores[i]); });
 }
 
 // ---- hierarchical softmax ------------------------------------------------------------------
@@ -149,24 +172,29 @@ HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
 void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
                           const simd::Kernels& kern, ScoreHeap& heap) const {
   if (n_ == 0) return;
-  // fastText's depth-first search, left child first, with an explicit stack: a tree of
-  // skewed counts can be as deep as the number of labels.
+  // fastText's depth-first search with an explicit stack (a tree of
+  // skewed counts can be as deep as the number of labels).
   const std::vector<Node>& t = nodes_;
-  std::vector<std::pair<int32_t, float>> stack{{2 * n_ - 2, 0.f}};
+  std::vector<std::pair<int32_t, float>> stack;
+  stack.reserve(64);
+  stack.emplace_back(2 * n_ - 2, 0.f);
   const float floor = std_log(threshold);
   while (!stack.empty()) {
     auto [node, score] = stack.back();
     stack.pop_back();
     if (score < floor) continue;
     if (static_cast<int32_t>(heap.size()) == k && score < heap.front().first) continue;
-    if (t[node].left == -1 && t[node].right == -1) {
+    const Node& nd = t[node];
+    if (nd.left == -1 && nd.right == -1) {
       push_top_k(heap, k, score, node);
       continue;
     }
     float f = row_dot(out, kern, h, node - n_);
     f = 1.f / (1.f + std::exp(-f));
-    stack.emplace_back(t[node].right, score + std_log(f));
-    stack.emplace_back(t[node].left, score + std_log(1.f - f));
+    // Left child first, as fastText: std_log(p) is positive for p > 1 - 1e-5, so the
+    // bound does not prune exactly, and another order could find other leaves.
+    stack.emplace_back(nd.right, score + std_log(f));
+    stack.emplace_back(nd.left, score + std_log(1.f - f));
   }
 }
 
@@ -196,8 +224,7 @@ float OutputLayer::softmax(int32_t target, float lr, StepScratch& s) const {
 static void predict_softmax(float* scores, int32_t osz, int32_t k, float threshold,
                             const simd::Kernels& kern, ScoreHeap& heap) {
   kern.softmax(scores, osz);
-  for (int32_t i = 0; i < osz; ++i)
-    if (!(scores[i] < threshold)) push_top_k(heap, k, scores[i], i);
+  push_all_top_k(osz, k, threshold, heap, [&](int32_t i) { return scores[i]; });
 }
 
 // ---- one-vs-all ----------------------------------------------------------------------------

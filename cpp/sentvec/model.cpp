@@ -124,13 +124,10 @@ void Model::average_rows(const int32_t* rows, size_t n, float* out,
   if (const HalfMatrix* h = input.half_matrix()) {
     // float16 rows: decoded side by side, then the dense kernel, so the result is bit for bit
     // that of the float32 model with its rows rounded to half.
-    thread_local std::vector<float> buf;
-    thread_local std::vector<int32_t> idx;
-    if (buf.size() < n * static_cast<size_t>(d)) buf.resize(n * static_cast<size_t>(d));
-    if (idx.size() < n) {
-      idx.resize(n);
-      for (size_t i = 0; i < n; ++i) idx[i] = static_cast<int32_t>(i);
-    }
+    // Local, not thread_local (see LineScratch): a float16 model pays an allocation a call.
+    std::vector<float> buf(n * static_cast<size_t>(d));
+    std::vector<int32_t> idx(n);
+    for (size_t i = 0; i < n; ++i) idx[i] = static_cast<int32_t>(i);
     for (size_t i = 0; i < n; ++i)
       kern.half_to_float(h->bytes() + static_cast<size_t>(rows[i]) * static_cast<size_t>(d) * 2, d,
                          buf.data() + i * static_cast<size_t>(d));
@@ -239,6 +236,42 @@ std::vector<std::pair<float, int32_t>> Model::predict(std::string_view line, int
   return predict_features(words, k, threshold);
 }
 
+void Model::predict_lines(const std::string* lines, int64_t n, int32_t k, float threshold,
+                          std::vector<std::pair<float, int32_t>>* out) const {
+  if (n <= 0) return;
+  const simd::Kernels& kern = simd::active();
+  const DenseMatrix* dm = input.dense();
+  std::shared_ptr<const HuffmanTree> t;
+  if (args.loss == LossName::kHs) t = tree();
+  std::vector<int32_t> cur, next, labels;
+  std::vector<float> h(dim());
+  std::string text;
+  LineScratch scratch;
+  auto features = [&](int64_t i, std::vector<int32_t>& words) {
+    text.assign(lines[i]);
+    text.push_back('\n');  // as line_features: "</s>" ends the query
+    dict.supervised_line(text, words, labels, scratch);
+  };
+  // A long document's rows are asked for by mean_rows as it goes; asking for all of them at
+  // once would only evict the first before they are read.
+  constexpr size_t kAheadRows = 24;
+  features(0, cur);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i + 1 < n) {
+      features(i + 1, next);
+      if (dm)
+        for (size_t r = 0; r < next.size() && r < kAheadRows; ++r)
+          simd::prefetch_row(dm->row(next[r]), dm->cols());
+    }
+    out[i].clear();
+    if (!cur.empty() && k > 0) {
+      average_rows(cur.data(), cur.size(), h.data(), kern);
+      out[i] = predict_top_k(args.loss, output, t.get(), h.data(), k, threshold, kern);
+    }
+    cur.swap(next);
+  }
+}
+
 std::shared_ptr<const DenseMatrix> Model::normalized_word_vectors() const {
   std::lock_guard<std::mutex> g(cache_mu_);
   if (!wv_) {
@@ -285,6 +318,7 @@ Meter Model::test(const std::string& path, int32_t k, float threshold, bool coll
   std::string_view piece;
   std::string last;
   std::vector<int32_t> words, labels;
+  LineScratch scratch;
   while (in.next(piece)) {
     std::string_view line = piece;
     if (line.back() != '\n') {  // the file's last line, or a piece of an overlong one
@@ -292,7 +326,7 @@ Meter Model::test(const std::string& path, int32_t k, float threshold, bool coll
       last.push_back('\n');
       line = last;
     }
-    dict.supervised_line(line, words, labels);
+    dict.supervised_line(line, words, labels, scratch);
     if (labels.empty() || words.empty()) continue;
     m.log(labels, predict_features(words, k, threshold));
   }

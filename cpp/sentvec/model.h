@@ -59,6 +59,10 @@ class Model {
                                                  float threshold) const;
   std::vector<std::pair<float, int32_t>> predict_features(const std::vector<int32_t>& words,
                                                           int32_t k, float threshold) const;
+  /// out[i] = predict(lines[i], k, threshold) for i < n, with one set of scratch vectors, and
+  /// the next line's first rows asked for while this one is scored.
+  void predict_lines(const std::string* lines, int64_t n, int32_t k, float threshold,
+                     std::vector<std::pair<float, int32_t>>* out) const;
   /// Cosine nearest words to `query` among the word vectors, excluding `ban`.
   std::vector<std::pair<float, int32_t>> nearest(const float* query, int32_t k,
                                                  const std::unordered_set<std::string>& ban) const;

@@ -183,8 +183,7 @@ void train_and_encode(const RowFn& row, int64_t rows, int32_t dim, ProductQuanti
   parallel_for(
       rows, pick_threads(rows, o.threads, 1024),
       [&](int64_t i) {
-        thread_local std::vector<float> scratch;
-        scratch.resize(static_cast<size_t>(dim));
+        std::vector<float> scratch(static_cast<size_t>(dim));  // local: see LineScratch
         encode(tables, pq, row(i, scratch.data()), codes.data() + static_cast<size_t>(i) * pq.nsubq);
       },
       256);
@@ -210,9 +209,7 @@ void refit_word_rows(const Model& m, const DenseMatrix& d, QuantMatrix& q, int32
       [&](int64_t i) {
         const std::vector<int32_t>& sw = m.dict.entry(static_cast<int32_t>(i)).subwords;
         if (sw.size() <= 1 || sw[0] != i) return;
-        thread_local std::vector<float> target, r, dec;
-        target.assign(static_cast<size_t>(dim), 0.f);
-        r.resize(static_cast<size_t>(dim));
+        std::vector<float> target(static_cast<size_t>(dim), 0.f), r(static_cast<size_t>(dim)), dec;
         for (size_t k = 0; k < sw.size(); ++k) {
           if (sw[k] < nw && k > 0) return;  // a word row in another word's list: leave it
           if (sw[k] < 0 || sw[k] >= rows) return;

@@ -26,11 +26,12 @@ void embed_lines(const Model& m, const std::string_view* lines, int64_t n, float
       [&](int64_t b) {
         const int64_t s = b * kBlock, e = std::min(n, s + kBlock);
         std::vector<int32_t> cur, next;
-        m.dict.sent2vec_line(lines[s], cur);
+        LineScratch scratch;
+        m.dict.sent2vec_line(lines[s], cur, scratch);
         prefetch_rows(in, cur);
         for (int64_t i = s; i < e; ++i) {
           if (i + 1 < e) {
-            m.dict.sent2vec_line(lines[i + 1], next);
+            m.dict.sent2vec_line(lines[i + 1], next, scratch);
             prefetch_rows(in, next);
           }
           m.average_rows(cur.data(), cur.size(), out + i * d, kern);

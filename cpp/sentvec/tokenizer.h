@@ -1,6 +1,7 @@
 // fastText's tokenizer: tokens are split on space, \n, \r, \t, \v, \f and \0; a newline
 // yields the end-of-sentence token "</s>".
 #pragma once
+#include <cstdint>
 #include <string_view>
 
 namespace sentvec {
@@ -9,8 +10,14 @@ constexpr std::string_view kEos = "</s>";
 constexpr std::string_view kBow = "<";
 constexpr std::string_view kEow = ">";
 
+/// One bit per byte value below 64: which are fastText's separators.
+constexpr uint64_t kFtSpaceBits = (uint64_t{1} << ' ') | (uint64_t{1} << '\n') |
+                                  (uint64_t{1} << '\r') | (uint64_t{1} << '\t') |
+                                  (uint64_t{1} << '\v') | (uint64_t{1} << '\f') | uint64_t{1};
 inline bool is_ft_space(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0';
+  // One compare and a bit test instead of seven compares (a token's every byte asks).
+  const auto u = static_cast<unsigned char>(c);
+  return u <= ' ' && ((kFtSpaceBits >> u) & 1u);
 }
 
 /// Calls f(token) for every token of `text` in order, as fastText's readWord does:

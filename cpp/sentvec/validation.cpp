@@ -34,9 +34,10 @@ Meter evaluate(const Model& m, const ValidationSet& v, int32_t k, bool curves,
                const std::function<void()>& check) {
   Meter meter(m.dict.nlabels(), curves);
   std::vector<int32_t> words, labels;
+  LineScratch scratch;
   for (size_t i = 0; i < v.lines.size(); ++i) {
     if (check && (i & 511) == 511) check();
-    m.dict.supervised_line(v.lines[i], words, labels);
+    m.dict.supervised_line(v.lines[i], words, labels, scratch);
     if (labels.empty() || words.empty()) continue;
     meter.log(labels, m.predict_features(words, k, 0.f));
   }
@@ -49,9 +50,10 @@ EpochFigures score_validation(const Model& m, const ValidationSet& v, int32_t ep
   Meter meter(m.dict.nlabels(), false);
   std::vector<int32_t> words, labels;
   std::unordered_map<int32_t, float> logp;
+  LineScratch scratch;
   double loss = 0;
   for (const std::string& line : v.lines) {
-    m.dict.supervised_line(line, words, labels);
+    m.dict.supervised_line(line, words, labels, scratch);
     if (labels.empty() || words.empty()) continue;
     meter.log(labels, m.predict_features(words, 1, 0.f));
     // Every label's log(p + 1e-5): the gold ones give the line's loss.
@@ -73,8 +75,9 @@ EpochFigures score_validation(const Model& m, const ValidationSet& v, int32_t ep
 
 void check_validation_usable(const Model& m, const ValidationSet& v, const std::string& path) {
   std::vector<int32_t> words, labels;
+  LineScratch scratch;
   for (const std::string& line : v.lines) {
-    m.dict.supervised_line(line, words, labels);
+    m.dict.supervised_line(line, words, labels, scratch);
     if (!labels.empty() && !words.empty()) return;
   }
   throw ArgError("option 'validation': no line of " + path +

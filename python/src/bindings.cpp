@@ -249,8 +249,16 @@ py::tuple predict_batch(const Model& m, py::object lines, int32_t k, float thres
   std::vector<Preds> res(ls.size());
   {
     py::gil_scoped_release nogil;
-    parallel_for(ls.size(), pick_threads(ls.size(), threads, 64),
-                 [&](int64_t i) { res[i] = m.predict(ls[i], k, threshold); });
+    // Blocks of lines: each thread scores a block with one set of scratch vectors.
+    constexpr int64_t kBlock = 64;
+    const int64_t n = static_cast<int64_t>(ls.size()), nblocks = (n + kBlock - 1) / kBlock;
+    parallel_for(
+        nblocks, pick_threads(n, threads, 64),
+        [&](int64_t b) {
+          const int64_t at = b * kBlock;
+          m.predict_lines(ls.data() + at, std::min(kBlock, n - at), k, threshold, res.data() + at);
+        },
+        1);
   }
   py::list all_labels, all_probs;
   for (auto& preds : res) {

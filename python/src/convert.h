@@ -95,12 +95,15 @@ inline std::vector<std::string> text_list(py::handle seq, const std::string& wha
   py::sequence items = py::reinterpret_borrow<py::sequence>(seq);
   std::vector<std::string> out;
   out.reserve(items.size());
+  auto name = [&](size_t i) { return what + "[" + std::to_string(i) + "]"; };  // errors only
   for (size_t i = 0; i < items.size(); ++i) {
-    const std::string name = what + "[" + std::to_string(i) + "]";
-    out.push_back(text_arg(items[i], name));
+    py::handle v = items[i];
+    out.emplace_back();
+    if (!py::isinstance<py::str>(v) || !text_bytes(v, out.back()))
+      out.back() = text_arg(v, name(i));  // raises, naming the item
     if (one_line && out.back().find('\n') != std::string::npos) {
-      if (newline_message) throw sentvec::ArgError(name + newline_message);
-      require_one_line(out.back(), name);
+      if (newline_message) throw sentvec::ArgError(name(i) + newline_message);
+      require_one_line(out.back(), name(i));
     }
   }
   return out;

@@ -146,9 +146,51 @@ const DotRowsCols kDotRows[65] = {
     &dot_rows_cols<60>, &dot_rows_cols<61>, &dot_rows_cols<62>, &dot_rows_cols<63>,
     &dot_rows_cols<64>};
 
+// dot8(x, row) for four rows at once: each row's own accumulators and order (dot8's exactly),
+// every load of x shared by the four (a row then costs its own loads, not twice as many).
+inline void dot8_rows4(const float* x, const float* w, int64_t n, float* out) {
+  const float *w0 = w, *w1 = w + n, *w2 = w + 2 * n, *w3 = w + 3 * n;
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;  // s0 of each row
+  __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;                   // s1 of each row
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 xa = _mm256_loadu_ps(x + i), xb = _mm256_loadu_ps(x + i + 8);
+    a0 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w0 + i), a0);
+    a1 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w1 + i), a1);
+    a2 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w2 + i), a2);
+    a3 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w3 + i), a3);
+    b0 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(w0 + i + 8), b0);
+    b1 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(w1 + i + 8), b1);
+    b2 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(w2 + i + 8), b2);
+    b3 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(w3 + i + 8), b3);
+  }
+  if (i + 8 <= n) {
+    const __m256 xa = _mm256_loadu_ps(x + i);
+    a0 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w0 + i), a0);
+    a1 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w1 + i), a1);
+    a2 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w2 + i), a2);
+    a3 = _mm256_fmadd_ps(xa, _mm256_loadu_ps(w3 + i), a3);
+    i += 8;
+  }
+  if (i < n) {
+    const __m256i m = tail_mask(n - i);
+    const __m256 xt = _mm256_maskload_ps(x + i, m);
+    b0 = _mm256_fmadd_ps(xt, _mm256_maskload_ps(w0 + i, m), b0);
+    b1 = _mm256_fmadd_ps(xt, _mm256_maskload_ps(w1 + i, m), b1);
+    b2 = _mm256_fmadd_ps(xt, _mm256_maskload_ps(w2 + i, m), b2);
+    b3 = _mm256_fmadd_ps(xt, _mm256_maskload_ps(w3 + i, m), b3);
+  }
+  out[0] = hsum(_mm256_add_ps(a0, b0));
+  out[1] = hsum(_mm256_add_ps(a1, b1));
+  out[2] = hsum(_mm256_add_ps(a2, b2));
+  out[3] = hsum(_mm256_add_ps(a3, b3));
+}
+
 void dot_rows_k(const float* m, int64_t dim, int64_t nrows, const float* x, float* out) {
   if (dim <= 64) return kDotRows[dim](m, nrows, x, out);
-  for (int64_t r = 0; r < nrows; ++r) out[r] = dot8(x, m + r * dim, dim);
+  int64_t r = 0;
+  for (; r + 4 <= nrows; r += 4) dot8_rows4(x, m + r * dim, dim, out + r);
+  for (; r < nrows; ++r) out[r] = dot8(x, m + r * dim, dim);
 }
 
 void mean_rows_k(const float* m, int64_t dim, const int32_t* rows, size_t n, float* out) {
@@ -304,26 +346,38 @@ inline __m256 exp_nonpositive(__m256 x) {
 
 void softmax_k(float* x, int64_t n) {
   if (n <= 0) return;
+  // The largest score that is not NaN (-inf if none), as the scalar `x > mx ? x : mx`: in
+  // eight lanes, then over the lanes (a max is exact, so the order does not matter).
+  __m256 lanes = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    lanes = _mm256_blendv_ps(lanes, v, _mm256_cmp_ps(v, lanes, _CMP_GT_OQ));
+  }
+  alignas(32) float lane[8];
+  _mm256_store_ps(lane, lanes);
   float mx = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
+  for (float l : lane) mx = l > mx ? l : mx;
+  for (; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
   if (!(mx - mx == 0.f)) {  // an infinite or NaN score: the scalar arithmetic decides
     kScalarKernels.softmax(x, n);
     return;
   }
+  // The sum in index order and a division, as the scalar level does: over hundreds of labels
+  // a sum in eight lanes would round differently by more than the exp's own error. The sum
+  // is a chain of dependent adds; made block by block as the exps come, those overlap it.
   const __m256 vm = _mm256_set1_ps(mx);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
+  float z = 0.f;
+  for (i = 0; i + 8 <= n; i += 8) {
     _mm256_storeu_ps(x + i, exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm)));
+    for (int64_t j = i; j < i + 8; ++j) z += x[j];
+  }
   if (i < n) {
     alignas(32) float t[8] = {};
     for (int64_t j = i; j < n; ++j) t[j - i] = x[j] - mx;
     _mm256_store_ps(t, exp_nonpositive(_mm256_load_ps(t)));
-    for (int64_t j = i; j < n; ++j) x[j] = t[j - i];
+    for (int64_t j = i; j < n; ++j) z += (x[j] = t[j - i]);
   }
-  // The sum in index order and a division, as the scalar level does: over hundreds of labels
-  // a sum in eight lanes would round differently by more than the exp's own error.
-  float z = 0.f;
-  for (i = 0; i < n; ++i) z += x[i];
   const __m256 vz = _mm256_set1_ps(z);
   for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_div_ps(_mm256_loadu_ps(x + i), vz));
   for (; i < n; ++i) x[i] /= z;
