@@ -162,13 +162,14 @@ def main(argv=None) -> int:
     ap.add_argument("--short", type=int, default=20000)
     ap.add_argument("--docs", type=int, default=400)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=2, help="timings of each case per child (best kept)")
     ap.add_argument("--peer", action="append", default=[], help="NAME=PYTHON[:MODULE]")
     args = ap.parse_args(argv)
     if not (DATA / "classification" / "cooking.train").exists():
         print(f"needs {DATA} (the shared data)")
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    spec = {"inputs": make_inputs(args.out, args.short, args.docs), "reps": 1,
+    spec = {"inputs": make_inputs(args.out, args.short, args.docs), "reps": args.reps,
             "supervised": {k: str(args.out / f"sup-{k}.bin") for k in ("softmax", "ova", "hs")},
             "unsupervised": str(args.out / "skipgram.bin")}
     train = {"train": str(DATA / "classification" / "cooking.train"),
