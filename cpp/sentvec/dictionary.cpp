@@ -158,26 +158,32 @@ void Dictionary::add_word_ngrams(const std::vector<uint64_t>& keys, int32_t n,
                       });
 }
 
+void Dictionary::lookup_line(std::string_view text, bool with_eos, LineScratch& sc) const {
+  // The line's tokens first (up to the first "</s>", which `with_eos` keeps), then their
+  // lookups together (a long document's misses overlap).
+  sc.toks.clear();
+  sc.keys.clear();
+  sc.blocked.clear();
+  for_each_token(text, [&](std::string_view tok) {
+    const bool eos = tok == kEos;
+    if (!eos || with_eos) sc.toks.push_back(tok);
+    return !eos;
+  });
+  sc.ids.resize(sc.toks.size());
+  sc.hashes.resize(sc.toks.size());
+  get_ids(sc.toks.data(), sc.toks.size(), sc.ids.data(), sc.hashes.data());
+}
+
 void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& words,
                                  std::vector<int32_t>& labels, LineScratch& sc,
                                  int64_t* ntokens) const {
   words.clear();
   labels.clear();
-  // The line's tokens first (up to and including "</s>"), then their lookups together (a
-  // long document's misses overlap).
-  auto& toks = sc.toks;
-  auto& ids = sc.ids;
-  auto& hashes = sc.hashes;
+  lookup_line(text, true, sc);
+  const auto& toks = sc.toks;
+  const auto& ids = sc.ids;
+  const auto& hashes = sc.hashes;
   auto& keys = sc.keys;
-  toks.clear();
-  keys.clear();
-  for_each_token(text, [&](std::string_view tok) {
-    toks.push_back(tok);
-    return tok != kEos;
-  });
-  ids.resize(toks.size());
-  hashes.resize(toks.size());
-  get_ids(toks.data(), toks.size(), ids.data(), hashes.data());
   for (size_t i = 0; i < toks.size(); ++i) {
     const std::string_view tok = toks[i];
     const int32_t wid = ids[i];
@@ -208,20 +214,11 @@ void Dictionary::supervised_line(std::string_view text, std::vector<int32_t>& wo
 void Dictionary::sent2vec_line(std::string_view text, std::vector<int32_t>& feats,
                                LineScratch& sc) const {
   feats.clear();
-  auto& toks = sc.toks;
-  auto& ids = sc.ids;
+  lookup_line(text, false, sc);
+  const auto& toks = sc.toks;
+  const auto& ids = sc.ids;
   auto& keys = sc.keys;
   auto& blocked = sc.blocked;
-  toks.clear();
-  keys.clear();
-  blocked.clear();
-  for_each_token(text, [&](std::string_view tok) {
-    if (tok == kEos) return false;
-    toks.push_back(tok);
-    return true;
-  });
-  ids.resize(toks.size());
-  get_ids(toks.data(), toks.size(), ids.data());  // the line's lookups overlapped
   const bool sentvec = scheme_ == NgramScheme::kSentvec;
   for (size_t i = 0; i < toks.size(); ++i) {
     const int32_t wid = ids[i];

@@ -106,6 +106,9 @@ class Dictionary {
 
  private:
   int64_t find_slot(std::string_view w, uint32_t h) const;
+  /// sc.toks: the tokens of `text` up to its first "</s>" (kept with `with_eos`); sc.ids and
+  /// sc.hashes: their lookups; sc.keys and sc.blocked emptied.
+  void lookup_line(std::string_view text, bool with_eos, LineScratch& sc) const;
 
   std::vector<Entry> words_;
   struct Slot {
