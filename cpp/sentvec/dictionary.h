@@ -26,6 +26,7 @@ struct Entry {
 /// dlopen'd module's thread-local block is allocated on first use in each thread, and glibc
 /// aborts the process when that allocation fails (under ulimit -v, say).
 struct LineScratch {
+  std::string line;  ///< a caller's copy of the line (Model::line_features adds its "\n")
   std::vector<std::string_view> toks;
   std::vector<int32_t> ids;
   std::vector<uint32_t> hashes;

@@ -99,7 +99,6 @@ float OutputLayer::negative_sampling(int32_t target, float lr, StepScratch& s) c
                                s.rows.size(), s.hidden.data(), s.grad.data(), lr, tables_.view());
 }
 
-// Prediction with negative sampling or one-vs-all: sigmoid of every class's score.
 // push_top_k(heap, k, p(i), i) for every i < n with !(p(i) < threshold), as fastText's
 // `if (p < t) continue` (a NaN is kept, as there). Most labels fail a full heap's least
 // score: that test, push_top_k's own first, is made here without the call.
@@ -126,6 +125,7 @@ inline void push_all_top_k(int32_t n, int32_t k, float threshold, ScoreHeap& hea
   }
 }
 
+// Prediction with negative sampling or one-vs-all: sigmoid of every class's score.
 static void predict_sigmoid(const float* scores, int32_t osz, int32_t k, float threshold,
                             ScoreHeap& heap) {
   const MathTables& t = MathTables::get();
@@ -172,8 +172,8 @@ HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
 void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
                           const simd::Kernels& kern, ScoreHeap& heap) const {
   if (n_ == 0) return;
-  // fastText's depth-first search with an explicit stack (a tree of
-  // skewed counts can be as deep as the number of labels).
+  // fastText's depth-first search with an explicit stack (a tree of skewed counts can be as
+  // deep as the number of labels).
   const std::vector<Node>& t = nodes_;
   std::vector<std::pair<int32_t, float>> stack;
   stack.reserve(64);

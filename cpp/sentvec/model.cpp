@@ -140,11 +140,11 @@ void Model::average_rows(const int32_t* rows, size_t n, float* out,
 }
 
 void Model::line_features(std::string_view line, std::vector<int32_t>& words,
-                          std::vector<int32_t>& labels) const {
+                          std::vector<int32_t>& labels, LineScratch& scratch) const {
   // The official Python API appends "\n" to every query line, so "</s>" ends it.
-  std::string text(line);
-  text.push_back('\n');
-  dict.supervised_line(text, words, labels);
+  scratch.line.assign(line);
+  scratch.line.push_back('\n');
+  dict.supervised_line(scratch.line, words, labels, scratch);
 }
 
 void Model::sentence_vector(std::string_view line, float* out) const {
@@ -245,12 +245,9 @@ void Model::predict_lines(const std::string* lines, int64_t n, int32_t k, float 
   if (args.loss == LossName::kHs) t = tree();
   std::vector<int32_t> cur, next, labels;
   std::vector<float> h(dim());
-  std::string text;
   LineScratch scratch;
   auto features = [&](int64_t i, std::vector<int32_t>& words) {
-    text.assign(lines[i]);
-    text.push_back('\n');  // as line_features: "</s>" ends the query
-    dict.supervised_line(text, words, labels, scratch);
+    line_features(lines[i], words, labels, scratch);
   };
   // A long document's rows are asked for by mean_rows as it goes; asking for all of them at
   // once would only evict the first before they are read.

@@ -53,7 +53,12 @@ class Model {
   void sentence_vector(std::string_view line, float* out) const;
   /// The input features of a line (predict/test path, supervised rule).
   void line_features(std::string_view line, std::vector<int32_t>& words,
-                     std::vector<int32_t>& labels) const;
+                     std::vector<int32_t>& labels) const {
+    LineScratch scratch;
+    line_features(line, words, labels, scratch);
+  }
+  void line_features(std::string_view line, std::vector<int32_t>& words,
+                     std::vector<int32_t>& labels, LineScratch& scratch) const;
   /// Top-k (log(p + 1e-5), label index) pairs with p >= threshold, best first.
   std::vector<std::pair<float, int32_t>> predict(std::string_view line, int32_t k,
                                                  float threshold) const;
