@@ -10,9 +10,12 @@ namespace {
 // fastText's log with a floor: log(x + 1e-5).
 inline float std_log(float x) { return std::log(x + 1e-5f); }
 
-inline bool heap_cmp(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
-  return a.first > b.first;  // min-heap on score
-}
+struct HeapCmp {
+  bool operator()(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) const {
+    return a.first > b.first;  // min-heap on score
+  }
+};
+constexpr HeapCmp heap_cmp{};
 
 // One output row's dot with h, through the kernels when the matrix is dense.
 inline float row_dot(const AnyMatrix& out, const simd::Kernels& kern, const float* h, int64_t i) {
@@ -159,6 +162,8 @@ HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
     t[pick[1]].parent = i;
     t[pick[1]].binary = true;
   }
+  children_.reserve(n_ > 0 ? n_ - 1 : 0);
+  for (int32_t i = n_; i < 2 * n_ - 1; ++i) children_.emplace_back(t[i].left, t[i].right);
   for (int32_t i = 0; i < n_; ++i) {
     // Walk from the leaf to the root; rows of internal nodes are node - n.
     for (int32_t v = i; t[v].parent != -1; v = t[v].parent) {
@@ -169,14 +174,13 @@ HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
   }
 }
 
-void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
-                          const simd::Kernels& kern, ScoreHeap& heap) const {
-  if (n_ == 0) return;
+void HuffmanTree::predict_reference(const AnyMatrix& out, const float* h, int32_t k,
+                                    float threshold, const simd::Kernels& kern,
+                                    ScoreHeap& heap) const {
   // fastText's depth-first search with an explicit stack (a tree of skewed counts can be as
   // deep as the number of labels).
   const std::vector<Node>& t = nodes_;
   std::vector<std::pair<int32_t, float>> stack;
-  stack.reserve(64);
   stack.emplace_back(2 * n_ - 2, 0.f);
   const float floor = std_log(threshold);
   while (!stack.empty()) {
@@ -195,6 +199,63 @@ void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float
     // bound does not prune exactly, and another order could find other leaves.
     stack.emplace_back(nd.right, score + std_log(f));
     stack.emplace_back(nd.left, score + std_log(1.f - f));
+  }
+}
+
+void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
+                          const simd::Kernels& kern, ScoreHeap& heap) const {
+  if (n_ == 0) return;
+  // predict_reference's search, visit for visit: the left child is visited at once instead of
+  // being pushed and popped, and a right child that fails the bound already is not pushed
+  // (the floor is fixed and a full heap's least score only grows, so it would fail when
+  // popped). Both hold while no score is NaN; a NaN dot product sends the line to the
+  // reference search. Leaves are the nodes below n.
+  const float floor = std_log(threshold);
+  constexpr int32_t kLocal = 128;
+  std::pair<int32_t, float> local[kLocal];
+  std::vector<std::pair<int32_t, float>> deep;  // beyond kLocal pending right children
+  int32_t depth = 0;
+  const DenseMatrix* dense = out.dense();
+  bool full = static_cast<int32_t>(heap.size()) == k;
+  float least = full ? heap.front().first : 0.f;
+  int32_t node = 2 * n_ - 2;
+  float score = 0.f;
+  for (;;) {
+    if (!(score < floor) && !(full && score < least)) {
+      if (node < n_) {
+        push_top_k(heap, k, score, node);
+        full = static_cast<int32_t>(heap.size()) == k;
+        if (full) least = heap.front().first;
+      } else {
+        const int32_t row = node - n_;
+        float f = dense ? kern.dot(h, dense->row(row), dense->cols()) : out.dot_row(h, row);
+        if (std::isnan(f)) {
+          heap.clear();
+          predict_reference(out, h, k, threshold, kern, heap);
+          return;
+        }
+        f = 1.f / (1.f + std::exp(-f));
+        const float right = score + std_log(f);
+        if (!(right < floor) && !(full && right < least)) {
+          if (depth < kLocal) local[depth] = {children_[row].second, right};
+          else deep.emplace_back(children_[row].second, right);
+          ++depth;
+        }
+        node = children_[row].first;
+        score = score + std_log(1.f - f);
+        continue;
+      }
+    }
+    if (depth == 0) break;
+    --depth;
+    if (depth < kLocal) {
+      node = local[depth].first;
+      score = local[depth].second;
+    } else {
+      node = deep.back().first;
+      score = deep.back().second;
+      deep.pop_back();
+    }
   }
 }
 

@@ -92,10 +92,15 @@ class HuffmanTree {
   /// fastText's hs prediction: the k most probable leaves with p >= threshold.
   void predict(const AnyMatrix& out, const float* h, int32_t k, float threshold,
                const simd::Kernels& kern, ScoreHeap& heap) const;
+  /// The same search as fastText writes it (a stack of both children); `predict` gives its
+  /// results with fewer steps.
+  void predict_reference(const AnyMatrix& out, const float* h, int32_t k, float threshold,
+                         const simd::Kernels& kern, ScoreHeap& heap) const;
 
  private:
   int32_t n_ = 0;
   std::vector<Node> nodes_;
+  std::vector<std::pair<int32_t, int32_t>> children_;  ///< internal node n+j: (left, right)
   std::vector<int32_t> start_, rows_;
   std::vector<uint8_t> codes_;
 };

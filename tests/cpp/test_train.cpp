@@ -16,6 +16,8 @@
 #include "sentvec/dictionary_build.h"
 #include "sentvec/errors.h"
 #include "sentvec/loss.h"
+#include "sentvec/matrix.h"
+#include "sentvec/simd/kernels.h"
 #include "sentvec/rng.h"
 #include "sentvec/trainer.h"
 
@@ -408,6 +410,62 @@ void test_nan() {
   CHECK(throws<DivergedError>([&] { train(a, sup); }));
 }
 
+// HuffmanTree::predict (the left child visited at once, failing right children not pushed)
+// finds what fastText's plain search finds, in the same order: random trees (balanced, skewed,
+// deeper than predict's fixed stack), hidden vectors at several scales so that p > 1 - 1e-5
+// occurs (the bound is inexact then), thresholds, k from 1 to "all", and a NaN hidden vector.
+void test_hs_predict_is_the_plain_search() {
+  std::mt19937 gen(11);
+  const simd::Kernels& kern = simd::active();
+  int max_depth = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const int32_t n = trial < 4 ? 300 : 2 + static_cast<int32_t>(gen() % 900);
+    std::vector<int64_t> counts(n);
+    for (int32_t i = 0; i < n; ++i) {
+      // Trials 0-3: counts that double (a path as deep as 62 levels) or zeros (deeper still).
+      counts[i] = trial < 2 ? (int64_t{1} << std::min<int32_t>(61, n - 1 - i))
+                  : trial < 4 ? (i < 10 ? 5 : 0)
+                              : 1 + static_cast<int64_t>(gen() % (trial % 3 == 0 ? 4 : 100000));
+    }
+    std::sort(counts.rbegin(), counts.rend());
+    const HuffmanTree tree(counts);
+    const auto& nodes = tree.nodes();
+    for (int32_t i = 0; i < n; ++i) {
+      int d = 0;
+      for (int32_t v = i; nodes[v].parent != -1; v = nodes[v].parent) ++d;
+      max_depth = std::max(max_depth, d);
+    }
+    const int64_t dim = 1 + static_cast<int64_t>(gen() % 40);
+    DenseMatrix w(n - 1 > 0 ? n - 1 : 1, dim);
+    const float scale = trial % 4 == 0 ? 8.f : trial % 4 == 1 ? 0.05f : 1.f;
+    std::normal_distribution<float> nd(0.f, scale);
+    for (int64_t i = 0; i < w.rows() * dim; ++i) w.data_mut()[i] = nd(gen);
+    const AnyMatrix out(std::move(w));
+    std::vector<float> h(dim);
+    for (int rep = 0; rep < 8; ++rep) {
+      for (float& x : h) x = nd(gen);
+      if (trial == 5 && rep == 0) h[0] = NAN;
+      for (int32_t k : {1, 2, 5, 40, n}) {
+        for (float threshold : {0.f, 1e-4f, 0.02f}) {
+          ScoreHeap fast, plain;
+          tree.predict(out, h.data(), k, threshold, kern, fast);
+          tree.predict_reference(out, h.data(), k, threshold, kern, plain);
+          sort_top_k(fast);
+          sort_top_k(plain);
+          bool same = fast.size() == plain.size();
+          for (size_t i = 0; same && i < fast.size(); ++i) {
+            same = fast[i].second == plain[i].second &&
+                   (fast[i].first == plain[i].first ||
+                    (std::isnan(fast[i].first) && std::isnan(plain[i].first)));
+          }
+          CHECK(same);
+        }
+      }
+    }
+  }
+  CHECK(max_depth > 130);  // the zero counts made a path deeper than predict's fixed stack
+}
+
 }  // namespace
 
 // A C++ caller gets the defaults the Python API uses (both read the option table).
@@ -443,6 +501,7 @@ int main() {
   test_poll_stop_and_abort();
   test_errors();
   test_nan();
+  test_hs_predict_is_the_plain_search();
   std::string cmd = "rm -rf '" + dir + "'";
   if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", dir.c_str());
   std::printf("test_train: %s (%d failures)\n", failures ? "FAILED" : "OK", failures);
