@@ -22,6 +22,7 @@ namespace sentvec {
 // 0 (not made) -> 1 (being made by one thread) -> 2 (ready).
 struct Model::WordCache {
   DenseMatrix vecs;
+  std::unique_ptr<float[]> norms;  ///< norm2 of each made vector (a sentence adds x / norm)
   std::unique_ptr<std::atomic<uint8_t>[]> state;
 };
 
@@ -49,9 +50,10 @@ std::shared_ptr<Model::WordCache> Model::word_cache() const {
     if (!is_supervised() && !is_sent2vec() && args.maxn > 0 && args.bucket > 0 && n > 0 &&
         bytes <= kMaxBytes) {
       try {
-        check_memory(bytes + n, "the word-vector cache", "");
+        check_memory(bytes + 5 * n, "the word-vector cache", "");
         auto c = std::make_shared<WordCache>();
         c->vecs = DenseMatrix(n, d);
+        c->norms.reset(new float[static_cast<size_t>(n)]);
         c->state.reset(new std::atomic<uint8_t>[static_cast<size_t>(n)]);
         for (int64_t i = 0; i < n; ++i) c->state[i].store(0, std::memory_order_relaxed);
         word_cache_ = std::move(c);
@@ -88,14 +90,20 @@ void Model::word_vector(std::string_view w, float* out) const {
   average_rows(feats.data(), feats.size(), out);
 }
 
-const float* Model::cached_word(WordCache& c, int32_t id, std::string_view w) const {
+const float* Model::cached_word(WordCache& c, int32_t id, std::string_view w,
+                               float* norm) const {
   std::atomic<uint8_t>& st = c.state[id];
   uint8_t s = st.load(std::memory_order_acquire);
-  if (s == 2) return c.vecs.row(id);
+  if (s == 2) {
+    *norm = c.norms[id];
+    return c.vecs.row(id);
+  }
   if (s != 0 || !st.compare_exchange_strong(s, 1, std::memory_order_acq_rel)) return nullptr;
-  word_vector(w, c.vecs.row_mut(id));
+  float* v = c.vecs.row_mut(id);
+  word_vector(w, v);
+  c.norms[id] = *norm = norm2(v, dim());
   st.store(2, std::memory_order_release);
-  return c.vecs.row(id);
+  return v;
 }
 
 void Model::word_vectors(const std::string* words, int64_t n, float* out) const {
@@ -168,15 +176,17 @@ void Model::sentence_vector(std::string_view line, float* out) const {
     const std::shared_ptr<WordCache> cache = word_cache();
     std::vector<int32_t> cur, next;
     const float* cur_vec = nullptr;  // the current word's cached vector, if any
+    float cur_norm = 0.f, next_norm = 0.f;  // and its norm2, kept with it in the cache
     bool have = false;
     auto add = [&]() {
       const float* x = cur_vec;
+      float nrm = cur_norm;
       if (!x) {
         std::fill(v.begin(), v.end(), 0.f);
         average_rows(cur.data(), cur.size(), v.data());
         x = v.data();
+        nrm = norm2(x, d);
       }
-      float nrm = norm2(x, d);
       if (nrm > 0) {
         for (int64_t i = 0; i < d; ++i) out[i] += x[i] / nrm;
         ++count;
@@ -186,11 +196,11 @@ void Model::sentence_vector(std::string_view line, float* out) const {
       const float* next_vec = nullptr;
       if (cache) {
         const int32_t id = dict.get_id(w);
-        if (id >= 0 && id < dict.nwords()) next_vec = cached_word(*cache, id, w);
+        if (id >= 0 && id < dict.nwords()) next_vec = cached_word(*cache, id, w, &next_norm);
       }
       if (next_vec) {
         next.clear();
-        __builtin_prefetch(next_vec);
+        simd::prefetch_row(next_vec, d);
       } else {
         word_rows(*this, w, next);
         prefetch_rows(dm, next);
@@ -198,6 +208,7 @@ void Model::sentence_vector(std::string_view line, float* out) const {
       if (have) add();
       cur.swap(next);
       cur_vec = next_vec;
+      cur_norm = next_norm;
       have = true;
     });
     if (have) add();

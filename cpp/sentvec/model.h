@@ -97,8 +97,8 @@ class Model {
   /// The composed-vector cache of a word model (null when it does not apply or fit).
   std::shared_ptr<WordCache> word_cache() const;
   /// Word `id`'s composed vector (its mean of rows, as word_vector gives it) from the cache,
-  /// made there on first use; null while another thread is making it.
-  const float* cached_word(WordCache& c, int32_t id, std::string_view w) const;
+  /// made there on first use, with its norm2 in `norm`; null while another thread is making it.
+  const float* cached_word(WordCache& c, int32_t id, std::string_view w, float* norm) const;
 
   mutable std::mutex cache_mu_;
   mutable std::shared_ptr<DenseMatrix> wv_;
