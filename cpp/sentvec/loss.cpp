@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sentvec {
 
@@ -157,7 +158,12 @@ HuffmanTree::HuffmanTree(const std::vector<int64_t>& counts)
     }
     t[i].left = pick[0];
     t[i].right = pick[1];
-    t[i].count = t[pick[0]].count + t[pick[1]].count;
+    // Saturating: counts near 2^63 in a hostile file must not overflow (the order of picks
+    // is all the counts decide).
+    int64_t sum = 0;
+    if (__builtin_add_overflow(t[pick[0]].count, t[pick[1]].count, &sum))
+      sum = std::numeric_limits<int64_t>::max();
+    t[i].count = sum;
     t[pick[0]].parent = i;
     t[pick[1]].parent = i;
     t[pick[1]].binary = true;

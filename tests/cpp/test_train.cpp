@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -422,9 +423,11 @@ void test_hs_predict_is_the_plain_search() {
     const int32_t n = trial < 4 ? 300 : 2 + static_cast<int32_t>(gen() % 900);
     std::vector<int64_t> counts(n);
     for (int32_t i = 0; i < n; ++i) {
-      // Trials 0-3: counts that double (a path as deep as 62 levels) or zeros (deeper still).
-      counts[i] = trial < 2 ? (int64_t{1} << std::min<int32_t>(61, n - 1 - i))
+      // Trials 0-3: counts that double (a path 40 levels deep, then 2^40 each: sums overflow
+      // nothing) or zeros (deeper still).
+      counts[i] = trial < 2 ? (int64_t{1} << std::min<int32_t>(40, n - 1 - i))
                   : trial < 4 ? (i < 10 ? 5 : 0)
+                  : trial == 4 ? std::numeric_limits<int64_t>::max() - i  // sums saturate
                               : 1 + static_cast<int64_t>(gen() % (trial % 3 == 0 ? 4 : 100000));
     }
     std::sort(counts.rbegin(), counts.rend());
