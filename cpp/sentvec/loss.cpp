@@ -221,7 +221,6 @@ void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float
   std::pair<int32_t, float> local[kLocal];
   std::vector<std::pair<int32_t, float>> deep;  // beyond kLocal pending right children
   int32_t depth = 0;
-  const DenseMatrix* dense = out.dense();
   bool full = static_cast<int32_t>(heap.size()) == k;
   float least = full ? heap.front().first : 0.f;
   int32_t node = 2 * n_ - 2;
@@ -234,7 +233,7 @@ void HuffmanTree::predict(const AnyMatrix& out, const float* h, int32_t k, float
         if (full) least = heap.front().first;
       } else {
         const int32_t row = node - n_;
-        float f = dense ? kern.dot(h, dense->row(row), dense->cols()) : out.dot_row(h, row);
+        float f = row_dot(out, kern, h, row);
         if (std::isnan(f)) {
           heap.clear();
           predict_reference(out, h, k, threshold, kern, heap);
