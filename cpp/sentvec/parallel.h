@@ -45,7 +45,7 @@ class ThreadGroup {
   template <typename F, typename S>
   void start(F&& fn, S&& stop) {
     try {
-      threads_.emplace_back(std::forward<F>(fn));
+      threads_.emplace_back(started(std::forward<F>(fn)));
     } catch (const std::system_error& e) {
       stop();
       join();
@@ -63,6 +63,20 @@ class ThreadGroup {
   }
 
  private:
+  /// fn, after the thread's C++ exception state is made. libstdc++ keeps it in thread-local
+  /// storage that glibc allocates at its first use when the library was loaded by dlopen (as
+  /// a Python extension is), and a thread that cannot allocate it is ended with the whole
+  /// process (exit 127, "cannot allocate memory for thread-local data"). Made first, it is
+  /// there when the thread later needs it for std::bad_alloc, the case where memory is out.
+  template <typename F>
+  static auto started(F&& fn) {
+    return [f = std::forward<F>(fn)]() mutable {
+      // Declared pure: the volatile keeps the call (and so the allocation) from being dropped.
+      volatile int in_flight = std::uncaught_exceptions();
+      (void)in_flight;
+      f();
+    };
+  }
   std::string refusal(const char* why) const {
     return "cannot start thread " + std::to_string(running_ + threads_.size() + 1) + " of " +
            std::to_string(wanted_) + " (" + why +
