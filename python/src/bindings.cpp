@@ -70,13 +70,25 @@ std::shared_ptr<DenseMatrix> dense_or_throw(const AnyMatrix& m, const char* whic
 }
 
 // Predictions as fastText's Python API returns them: label strings and p + 1e-5 values.
+// `names`, when given, holds each label's str once decoded (a batch shares the objects, as
+// it would share equal strings, instead of decoding a label for every line it is predicted
+// for); a label that does not decode raises where it first occurs, as without it.
 std::pair<py::list, py::array_t<float>> labels_and_probs(const Model& m, const Preds& preds,
-                                                          const std::string& errors) {
-  py::list labels;
+                                                          const std::string& errors,
+                                                          std::vector<py::object>* names = nullptr) {
+  py::list labels(preds.size());
   py::array_t<float> probs(preds.size());
   auto pr = probs.mutable_unchecked<1>();
   for (size_t i = 0; i < preds.size(); ++i) {
-    labels.append(decode(m.dict.entry(m.dict.nwords() + preds[i].second).word, errors));
+    const int32_t label = preds[i].second;
+    const std::string& word = m.dict.entry(m.dict.nwords() + label).word;
+    if (names) {
+      py::object& name = (*names)[static_cast<size_t>(label)];
+      if (!name) name = decode(word, errors);
+      labels[i] = name;
+    } else {
+      labels[i] = decode(word, errors);
+    }
     pr(i) = std::exp(preds[i].first);
   }
   return {labels, probs};
@@ -155,8 +167,10 @@ py::tuple line_words_and_labels(const Model& m, std::string line) {
 py::tuple get_line(const Model& m, py::object text) {
   if (!py::isinstance<py::list>(text) && !py::isinstance<py::tuple>(text))
     return line_words_and_labels(m, sentvec_py::require_one_line(sentvec_py::text_arg(text, "text"), "text"));
+  const std::vector<std::string> lines = sentvec_py::text_list(text, "text", true);
+  sentvec_py::GcPause no_gc;
   py::list all_words, all_labels;
-  for (const std::string& line : sentvec_py::text_list(text, "text", true)) {
+  for (const std::string& line : lines) {
     py::tuple wl = line_words_and_labels(m, line);
     all_words.append(wl[0]);
     all_labels.append(wl[1]);
@@ -260,11 +274,13 @@ py::tuple predict_batch(const Model& m, py::object lines, int32_t k, float thres
         },
         1);
   }
-  py::list all_labels, all_probs;
-  for (auto& preds : res) {
-    auto lp = labels_and_probs(m, preds, errors);
-    all_labels.append(lp.first);
-    all_probs.append(lp.second);
+  sentvec_py::GcPause no_gc;
+  std::vector<py::object> names(static_cast<size_t>(m.dict.nlabels()));
+  py::list all_labels(res.size()), all_probs(res.size());
+  for (size_t i = 0; i < res.size(); ++i) {
+    auto lp = labels_and_probs(m, res[i], errors, &names);
+    all_labels[i] = std::move(lp.first);
+    all_probs[i] = std::move(lp.second);
   }
   return py::make_tuple(all_labels, all_probs);
 }

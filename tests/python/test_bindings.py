@@ -73,3 +73,56 @@ def test_quantize_checks_are_in_cpp():
         _core.quantize(m._core, dsub="2")
     with pytest.raises(TypeError, match="qout"):
         _core.quantize(m._core, qout=1)
+
+
+def _bad_label_model(tmp_path):
+    """A supervised model with a label that is not UTF-8 (`__label__caf\\xff`) and two others."""
+    rows = [b"__label__caf\xff espresso crema bean", b"__label__tea green leaf pot",
+            b"__label__soup broth leek pot"] * 40
+    src = tmp_path / "bad-label.txt"
+    src.write_bytes(b"\n".join(rows) + b"\n")
+    return sentvec.train_supervised(str(src), epoch=5, lr=0.5, dim=8, minn=0, maxn=0, thread=1,
+                                    seed=1, verbose=0)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_batch_predict_leaves_the_collector_as_it_was(tmp_path, enabled):
+    """predict on a list pauses the cyclic collector while it builds its lists and restores
+    its state afterwards, after an error too; labels shared between lines are equal to those
+    of one-line calls (one str per label and batch)."""
+    import gc
+
+    m = _bad_label_model(tmp_path)
+    texts = ["espresso crema", "green leaf", "broth leek", "pot", "bean", ""] * 50
+    (gc.enable if enabled else gc.disable)()
+    try:
+        labels, probs = m.predict(texts, k=3, threads=2, on_unicode_error="replace")
+        assert gc.isenabled() is enabled
+        for t, ls, ps in zip(texts, labels, probs):
+            one, p1 = m.predict(t, k=3, on_unicode_error="replace")
+            assert tuple(ls) == one and list(ps) == pytest.approx(list(p1), abs=1e-7)
+        assert "caf\ufffd" in {lab[len("__label__"):] for ls in labels for lab in ls}
+        # 12,000 lines make 24,000 objects: no collection starts while they are made.
+        runs = []
+        gc.callbacks.append(lambda phase, info: runs.append(phase))
+        try:
+            many = m.predict(texts * 40, k=2, threads=2, on_unicode_error="replace")
+            during = len(runs)
+            copies = [[lab] for ls in many[0] for lab in ls]  # the same made in Python
+        finally:
+            gc.callbacks.pop()
+        assert during == 0 and len(many[0]) == len(copies) // 2 == len(texts) * 40
+        assert bool(runs) is enabled  # ... do start collections
+        first = {lab: lab for ls in labels for lab in ls}
+        assert all(lab is first[lab] for ls in labels for lab in ls)
+        with pytest.raises(UnicodeDecodeError):
+            m.predict(texts, k=3, threads=2, on_unicode_error="strict")
+        assert gc.isenabled() is enabled
+        # The error names the bytes, as one-line predict's does.
+        with pytest.raises(UnicodeDecodeError) as one_err:
+            m.predict("espresso crema", k=3, on_unicode_error="strict")
+        with pytest.raises(UnicodeDecodeError) as batch_err:
+            m.predict(["espresso crema"], k=3, on_unicode_error="strict")
+        assert str(batch_err.value) == str(one_err.value)
+    finally:
+        gc.enable()
