@@ -73,9 +73,9 @@ std::shared_ptr<DenseMatrix> dense_or_throw(const AnyMatrix& m, const char* whic
 // `names`, when given, holds each label's str once decoded (a batch shares the objects, as
 // it would share equal strings, instead of decoding a label for every line it is predicted
 // for); a label that does not decode raises where it first occurs, as without it.
-std::pair<py::list, py::array_t<float>> labels_and_probs(const Model& m, const Preds& preds,
-                                                          const std::string& errors,
-                                                          std::vector<py::object>* names = nullptr) {
+std::pair<py::list, py::array_t<float>> labels_and_probs(
+    const Model& m, const Preds& preds, const std::string& errors,
+    std::vector<py::object>* names = nullptr) {
   py::list labels(preds.size());
   py::array_t<float> probs(preds.size());
   auto pr = probs.mutable_unchecked<1>();
