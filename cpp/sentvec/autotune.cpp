@@ -429,6 +429,7 @@ std::shared_ptr<Model> autotune(const Args& base, const std::string& input,
                               "autotuneValidationFile", false);
   VocabOptions vo;
   vo.check = hooks.interrupt_check;
+  vo.threads = user.thread;
   Dictionary dict = build_dictionary(user, input, nullptr, vo);
   run.metric_label = find_label(dict, run.metric.label, opts.metric);
   const DataStats data = measure(dict, input, run.valid, hooks.interrupt_check);

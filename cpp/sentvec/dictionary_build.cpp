@@ -1,16 +1,20 @@
 #include "dictionary_build.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <unordered_set>
 
 #include "errors.h"
 #include "hashing.h"
 #include "corpus.h"
 #include "line_reader.h"
+#include "parallel.h"
 #include "tokenizer.h"
 
 namespace sentvec {
@@ -23,26 +27,14 @@ class Counter {
  public:
   Counter() { table_.assign(1 << 16, -1); }
 
-  void add(std::string_view w) {
-    const uint32_t h = fnv1a32(w);
-    size_t mask = table_.size() - 1;
-    size_t s = h & mask;
-    while (true) {
-      int32_t id = table_[s];
-      if (id < 0) break;
-      if (hashes_[id] == h && entries_[id].word == w) {
-        entries_[id].count++;
-        return;
-      }
-      s = (s + 1) & mask;
-    }
-    Entry e;
-    e.word.assign(w.data(), w.size());
-    e.count = 1;
-    table_[s] = static_cast<int32_t>(entries_.size());
-    entries_.push_back(std::move(e));
-    hashes_.push_back(h);
-    if (entries_.size() * 2 > table_.size()) rehash(table_.size() * 2);
+  void add(std::string_view w) { add(w, fnv1a32(w), 1); }
+
+  /// Adds `other`'s counts, its new entries after ours in its order (the counts of the
+  /// concatenation of the two texts).
+  void merge(Counter&& other) {
+    for (size_t i = 0; i < other.entries_.size(); ++i)
+      add(std::move(other.entries_[i].word), other.hashes_[i], other.entries_[i].count);
+    other = Counter();
   }
 
   size_t size() const { return entries_.size(); }
@@ -72,6 +64,28 @@ class Counter {
   }
 
  private:
+  template <typename W>
+  void add(W&& w, uint32_t h, int64_t count) {
+    size_t mask = table_.size() - 1;
+    size_t s = h & mask;
+    while (true) {
+      int32_t id = table_[s];
+      if (id < 0) break;
+      if (hashes_[id] == h && entries_[id].word == w) {
+        entries_[id].count += count;
+        return;
+      }
+      s = (s + 1) & mask;
+    }
+    Entry e;
+    e.word = std::string(std::forward<W>(w));
+    e.count = count;
+    table_[s] = static_cast<int32_t>(entries_.size());
+    entries_.push_back(std::move(e));
+    hashes_.push_back(h);
+    if (entries_.size() * 2 > table_.size()) rehash(table_.size() * 2);
+  }
+
   void rehash(size_t n) {
     table_.assign(n, -1);
     const size_t mask = n - 1;
@@ -97,8 +111,125 @@ struct Counted {
   VocabStats stats;
 };
 
+// ---- the counting pass on several threads
+
+// The first line start at or after byte `off` (the size at the end).
+int64_t line_start_from(const CorpusSource& src, int64_t off) {
+  LineReader reader(src, "training corpus");
+  if (off <= 0) return 0;
+  reader.seek(off - 1);  // the rest of the line holding byte off - 1
+  std::string_view line;
+  while (reader.next(line))
+    if (!line.empty() && line.back() == '\n') return reader.tell();
+  return reader.file_size();
+}
+
+struct RangeCount {
+  Counter counter;
+  int64_t ntokens = 0;
+  bool redo = false;  // the table filled, or a line was cut for length: one pass instead
+};
+
+// Counts the lines of [begin, end) (begin a line start). `check` (the calling thread only) or
+// `stop` (set when another range failed) end it early.
+void count_range(const CorpusSource& src, int64_t begin, int64_t end, size_t full_at,
+                 const std::function<void()>* check, const std::atomic<bool>& stop,
+                 RangeCount& out) {
+  LineReader reader(src, "training corpus");
+  if (begin > 0) reader.seek(begin);
+  constexpr int64_t kPollBytes = int64_t(1) << 16;
+  std::chrono::steady_clock::time_point last_check{};  // the first poll checks
+  int64_t unpolled = 0;
+  std::string_view line;
+  while (reader.tell() < end && reader.next(line)) {
+    // A piece without its newline before the end of the file is a line cut for length: where
+    // the cut falls depends on where reading started.
+    if ((line.empty() || line.back() != '\n') && reader.tell() < reader.file_size()) {
+      out.redo = true;
+      return;
+    }
+    unpolled += static_cast<int64_t>(line.size());
+    if (unpolled >= kPollBytes) {
+      unpolled = 0;
+      if (stop.load(std::memory_order_relaxed)) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (check && *check && now - last_check > std::chrono::milliseconds(100)) {
+        last_check = now;
+        (*check)();
+      }
+    }
+    for_each_token(line, [&](std::string_view tok) {
+      ++out.ntokens;
+      out.counter.add(tok);
+      return true;
+    });
+    if (out.counter.size() > full_at) {
+      out.redo = true;
+      return;
+    }
+  }
+}
+
+// The counting pass over `nranges` byte ranges at once; false when it must be one pass.
+bool count_in_ranges(const CorpusSource& src, const VocabOptions& opts, int64_t size,
+                     int32_t nranges, Counted& out) {
+  const auto full_at = static_cast<size_t>(0.75 * static_cast<double>(opts.max_vocab));
+  std::vector<int64_t> at(static_cast<size_t>(nranges) + 1, size);
+  at[0] = 0;
+  for (int32_t r = 1; r < nranges; ++r)
+    at[r] = std::max(at[r - 1], line_start_from(src, size / nranges * r));
+  std::vector<RangeCount> counts(static_cast<size_t>(nranges));
+  std::atomic<bool> stop{false};
+  std::exception_ptr err;
+  std::mutex mu;
+  auto run = [&](int32_t r, const std::function<void()>* check) {
+    try {
+      count_range(src, at[r], at[r + 1], full_at, check, stop, counts[r]);
+    } catch (...) {
+      std::lock_guard<std::mutex> g(mu);
+      if (!err) err = std::current_exception();
+    }
+    if (counts[r].redo) stop.store(true);
+    if (err) stop.store(true);
+  };
+  {
+    ThreadGroup pool(nranges, 1);
+    for (int32_t r = 1; r < nranges; ++r)
+      pool.start([&run, r] { run(r, nullptr); }, [&] { stop.store(true); });
+    run(0, &opts.check);
+    pool.join();
+  }
+  if (err) std::rethrow_exception(err);
+  for (const RangeCount& c : counts)
+    if (c.redo) return false;
+  Counter& total = out.counter;
+  int64_t ntokens = 0;
+  for (RangeCount& c : counts) {
+    ntokens += c.ntokens;
+    total.merge(std::move(c.counter));
+    if (total.size() > full_at) return false;  // one pass would have pruned
+  }
+  out.stats.ntokens = ntokens;
+  out.stats.distinct = static_cast<int64_t>(total.size());
+  out.stats.prune_steps = 0;
+  out.stats.bytes = size;
+  return true;
+}
+
 void count_corpus(const CorpusSource& src, const VocabOptions& opts, Counted& out) {
   LineReader reader(src, "training corpus");  // a regular file, or IoError
+  {
+    const int64_t size = reader.file_size();
+    // Ranges of at least half the threshold: each range's table holds the distinct tokens
+    // of its text, so the memory stays that of about one table for the corpus.
+    const int64_t by_size = size / std::max<int64_t>(1, opts.parallel_from_bytes / 2);
+    const auto nranges =
+        static_cast<int32_t>(std::min<int64_t>(opts.threads, std::max<int64_t>(1, by_size)));
+    if (size >= opts.parallel_from_bytes && nranges > 1) {
+      if (count_in_ranges(src, opts, size, nranges, out)) return;
+      out = Counted();
+    }
+  }
   Counter& counter = out.counter;
   int64_t ntokens = 0, min_threshold = 1;
   int32_t prune_steps = 0;

@@ -29,8 +29,16 @@ struct VocabOptions {
   /// Extra words that join the vocabulary whatever minCount says (count 1 when the corpus
   /// lacks them): fastText adds the words of pretrained vectors to the vocabulary.
   const std::vector<std::string>* extra_words = nullptr;
-  /// Called about every 0.1 s while counting; may throw to abort (Ctrl-C).
+  /// Called about every 0.1 s while counting, on the calling thread; may throw to abort
+  /// (Ctrl-C).
   std::function<void()> check;
+  /// Threads of the counting pass. Byte ranges that start at line starts
+  /// are counted apart and merged in order: the counts and first-occurrence order of one
+  /// pass. A corpus whose distinct tokens fill the table (fastText then raises the minimum
+  /// count as it goes) or that has a line cut for length is counted again in one pass.
+  int32_t threads = 1;
+  /// Corpora smaller than this are counted on one thread.
+  int64_t parallel_from_bytes = int64_t(1) << 20;
 };
 
 /// Counts every token of `path` and returns the dictionary of a new model: words with count

@@ -244,6 +244,7 @@ std::shared_ptr<Model> train(Args args, const CorpusSource& input, const TrainOp
   std::vector<std::string> extra;
   VocabOptions vopts = opts.vocab;
   if (opts.interrupt_check && !vopts.check) vopts.check = opts.interrupt_check;
+  vopts.threads = args.thread;  // the counting pass too
   if (!args.pretrained_vectors.empty()) {
     pre = read_vec(args.pretrained_vectors);
     if (pre.dim != args.dim)
@@ -380,6 +381,7 @@ std::shared_ptr<Model> continue_training(const Model& init, Args args, const Cor
   std::FILE* log = args.verbose > 0 ? opts.log : nullptr;
   VocabOptions vopts = opts.vocab;
   if (opts.interrupt_check && !vopts.check) vopts.check = opts.interrupt_check;
+  vopts.threads = args.thread;  // the counting pass too
   VocabStats stats;
   auto model = continued_model(init, args, input, copts.grow_vocab, vopts, &stats,
                                [&](DenseMatrix& m, int64_t r0, int64_t r1) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -105,6 +106,108 @@ void test_pruning() {
   // Early rare words were pruned; words seen after the last prune may remain (fastText too).
   CHECK(d.get_id("w1") < 0 && d.get_id("w2") < 0);
   CHECK(d.get_id("w2999") >= 0);
+}
+
+// The counting pass on several threads (byte ranges from line starts, merged in order) gives
+// the dictionary of one pass: every entry, count and id, and the same statistics; where one
+// pass prunes (the table fills) or cuts a line for length, it is what runs.
+void test_parallel_count_is_one_pass() {
+  std::mt19937 rng(11);
+  auto corpus = [&](int lines, bool trailing_newline) {
+    std::string s;
+    const char* spaces[] = {" ", " ", " ", "\t", "  ", "\r", "\v", "\f"};
+    for (int i = 0; i < lines; ++i) {
+      const int n = static_cast<int>(rng() % 14);
+      if (rng() % 17 == 0) s += "   ";  // blank or space-only lines
+      for (int j = 0; j < n; ++j) {
+        // Zipf-like ids: a few frequent tokens, a long tail; some labels.
+        const uint32_t id = static_cast<uint32_t>(std::pow(2.0, (rng() % 1400) / 100.0));
+        s += (rng() % 23 == 0 ? "__label__l" : "w") + std::to_string(id);
+        s += j + 1 < n ? std::string(spaces[rng() % 8]) : std::string();
+      }
+      if (rng() % 29 == 0) s += std::string(1, '\0') + "nul";
+      if (i + 1 < lines || trailing_newline) s += '\n';
+    }
+    return s;
+  };
+  auto same = [](const Dictionary& x, const Dictionary& y, const VocabStats& sx,
+                 const VocabStats& sy) {
+    bool ok = x.size() == y.size() && x.nwords() == y.nwords() && x.nlabels() == y.nlabels() &&
+              x.ntokens() == y.ntokens() && sx.ntokens == sy.ntokens &&
+              sx.distinct == sy.distinct && sx.prune_steps == sy.prune_steps &&
+              sx.bytes == sy.bytes;
+    for (int32_t i = 0; ok && i < x.size(); ++i)
+      ok = x.entry(i).word == y.entry(i).word && x.entry(i).count == y.entry(i).count &&
+           x.entry(i).type == y.entry(i).type;
+    return ok;
+  };
+  Args a = small(ModelName::kSupervised, LossName::kSoftmax);
+  a.min_count = 1;
+  a.min_count_label = 1;
+  std::vector<CorpusSource> sources;
+  sources.emplace_back(write_file("pc1.txt", corpus(20000, true)));
+  sources.emplace_back(write_file("pc2.txt", corpus(7000, false)));
+  sources.emplace_back(write_file("pc3.txt", std::string(5000, '\n') + corpus(300, true)));
+  auto mem = std::make_shared<MemoryCorpus>();
+  mem->append(corpus(9000, true));
+  sources.emplace_back(mem);
+  // A 5 MB line: cut for length, so counted in one pass.
+  sources.emplace_back(write_file("pc4.txt", corpus(2000, true) + std::string(5 << 20, 'x') +
+                                                 " tail\n" + corpus(2000, true)));
+  int compared = 0;
+  for (const CorpusSource& src : sources) {
+    VocabOptions one;
+    VocabStats s1;
+    const Dictionary d1 = build_dictionary(a, src, &s1, one);
+    for (int32_t threads : {2, 3, 4, 7, 16}) {
+      VocabOptions many;
+      many.threads = threads;
+      many.parallel_from_bytes = 2;  // every corpus, in ranges down to one byte
+      VocabStats sn;
+      const Dictionary dn = build_dictionary(a, src, &sn, many);
+      CHECK(same(d1, dn, s1, sn));
+      ++compared;
+    }
+  }
+  CHECK(compared == 25);
+  // Pruning: one pass raises the minimum count as the table fills; so must the result.
+  std::string s;
+  for (int i = 0; i < 3000; ++i) s += "w" + std::to_string(i) + (i % 3 == 0 ? " common" : "") + "\n";
+  const std::string p = write_file("prune2.txt", s);
+  Args u = small(ModelName::kSkipgram, LossName::kNs);
+  VocabOptions one, many;
+  one.max_vocab = many.max_vocab = 1000;
+  many.threads = 4;
+  many.parallel_from_bytes = 2;
+  VocabStats s1, sn;
+  const Dictionary d1 = build_dictionary(u, p, &s1, one), dn = build_dictionary(u, p, &sn, many);
+  CHECK(s1.prune_steps >= 1 && same(d1, dn, s1, sn));
+  // An interrupt from the check stops the threads and reaches the caller.
+  VocabOptions stop;
+  stop.threads = 2;
+  stop.parallel_from_bytes = 2;
+  stop.check = [] { throw std::runtime_error("interrupted"); };
+  std::string big;
+  while (big.size() < (size_t(3) << 20)) big += corpus(1000, true);
+  const std::string bp = write_file("pc5.txt", big);
+  bool thrown = false;
+  try {
+    build_dictionary(a, bp, nullptr, stop);
+  } catch (const std::runtime_error& e) {
+    thrown = std::string(e.what()) == "interrupted";
+  }
+  CHECK(thrown);
+  // A missing file is the same error.
+  bool io = false;
+  try {
+    VocabOptions o;
+    o.threads = 4;
+    o.parallel_from_bytes = 2;
+    build_dictionary(a, dir + "/no-such-corpus.txt", nullptr, o);
+  } catch (const IoError&) {
+    io = true;
+  }
+  CHECK(io);
 }
 
 void test_every_model_and_loss() {
@@ -499,6 +602,7 @@ int main() {
   test_update_window_is_fasttexts_step_reordered();
   test_sent2vec_window_is_sent2vecs_step();
   test_negative_table_is_plain_fisher_yates();
+  test_parallel_count_is_one_pass();
   test_update_local_merges_every_k_examples();
   test_hostile_corpora();
   test_poll_stop_and_abort();
