@@ -188,9 +188,9 @@ bool count_in_ranges(const CorpusSource& src, const VocabOptions& opts, int64_t 
     } catch (...) {
       std::lock_guard<std::mutex> g(mu);
       if (!err) err = std::current_exception();
+      stop.store(true);
     }
     if (counts[r].redo) stop.store(true);
-    if (err) stop.store(true);
   };
   {
     ThreadGroup pool(nranges, 1);

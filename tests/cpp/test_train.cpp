@@ -172,7 +172,8 @@ void test_parallel_count_is_one_pass() {
   CHECK(compared == 25);
   // Pruning: one pass raises the minimum count as the table fills; so must the result.
   std::string s;
-  for (int i = 0; i < 3000; ++i) s += "w" + std::to_string(i) + (i % 3 == 0 ? " common" : "") + "\n";
+  for (int i = 0; i < 3000; ++i)
+    s += "w" + std::to_string(i) + (i % 3 == 0 ? " common" : "") + "\n";
   const std::string p = write_file("prune2.txt", s);
   Args u = small(ModelName::kSkipgram, LossName::kNs);
   VocabOptions one, many;
