@@ -203,10 +203,11 @@ bool count_in_ranges(const CorpusSource& src, const VocabOptions& opts, int64_t 
   for (const RangeCount& c : counts)
     if (c.redo) return false;
   Counter& total = out.counter;
-  int64_t ntokens = 0;
-  for (RangeCount& c : counts) {
-    ntokens += c.ntokens;
-    total.merge(std::move(c.counter));
+  total = std::move(counts[0].counter);
+  int64_t ntokens = counts[0].ntokens;
+  for (size_t r = 1; r < counts.size(); ++r) {
+    ntokens += counts[r].ntokens;
+    total.merge(std::move(counts[r].counter));
     if (total.size() > full_at) return false;  // one pass would have pruned
   }
   out.stats.ntokens = ntokens;
